@@ -1,0 +1,491 @@
+"""The ``calmdesk`` command.
+
+Every sub-command has ``--help``.  Errors that a user can fix (port in use, database not
+reachable, unknown team) print one clear line and exit with a non-zero code; they never dump a
+traceback.  Sub-commands that need Django set it up lazily, so ``calmdesk analyze`` and
+``calmdesk coach`` start fast and work without a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An error the user can act on; printed as one line, exit code ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _apply_data_dir(data_dir: str | None) -> None:
+    if data_dir:
+        os.environ["CALMDESK_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calmdesk.project.settings")
+    import django
+
+    from calmdesk.project.config import ConfigError
+
+    try:
+        django.setup()
+    except ConfigError as exc:
+        raise CliError(f"configuration error: {exc}") from exc
+
+
+def _check_database() -> None:
+    """Fail with one clear line when the database cannot be reached."""
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        vendor = connection.vendor
+        where = (
+            connection.settings_dict.get("HOST") or "local socket"
+            if vendor == "postgresql"
+            else connection.settings_dict.get("NAME")
+        )
+        raise CliError(f"database not reachable ({vendor} at {where}): {first}") from exc
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    _check_database()
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _require_free_port(host: str, port: int) -> None:
+    if not 0 < port < 65536:
+        raise CliError(f"port {port} is out of range (1-65535)", EXIT_USAGE)
+    if not _port_free(host, port):
+        raise CliError(
+            f"port {port} on {host} is already in use: stop the other program or pass --port N",
+        )
+
+
+def _wait_for_http(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "calmdesk.project.settings")
+    return env
+
+
+def _gunicorn_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "calmdesk.project.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+        "--log-level",
+        "warning",
+    ]
+
+
+def _worker_argv(extra: Sequence[str] = ()) -> list[str]:
+    return [sys.executable, "-m", "calmdesk.cli", "manage", "db_worker", *extra]
+
+
+def _run_together(procs: list[subprocess.Popen[bytes]]) -> int:
+    """Wait until one process ends or Ctrl-C arrives, then stop all of them cleanly."""
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    if stopping:
+        return EXIT_OK
+    failed = [p for p in procs if p.returncode not in (0, None, -signal.SIGTERM)]
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    host = args.host
+    _require_free_port(host, args.port)
+    _apply_data_dir(args.data_dir)
+    os.environ.setdefault("CALMDESK_ALLOWED_HOSTS", f"{host},localhost,127.0.0.1")
+    _setup_django()
+    from django.conf import settings
+
+    print(f"calmdesk demo: data folder {settings.DATA_DIR}", flush=True)
+    _migrate()
+    from calmdesk.desk.demo import demo_logins, load_demo
+
+    summary = load_demo()
+    print(f"calmdesk demo: {summary}", flush=True)
+
+    env = _child_env()
+    env["CALMDESK_DATA_DIR"] = str(settings.DATA_DIR)
+    web = subprocess.Popen(_gunicorn_argv(host, args.port, 2, 4), env=env)
+    worker = subprocess.Popen(_worker_argv(), env=env)
+    if not _wait_for_http(host, args.port, 60, web):
+        _run_together([web, worker])
+        raise CliError("the web server did not start; see the messages above")
+    url = f"http://{host}:{args.port}/"
+    print("", flush=True)
+    print(f"  calmdesk is running at {url}", flush=True)
+    print("  demo logins (demo passwords, for this demo only):", flush=True)
+    for login in demo_logins():
+        print(
+            f"    {login.username:<14} {login.password:<16} {login.role:<10} "
+            f"{login.team:<28} {login.language}",
+            flush=True,
+        )
+    print("  press Ctrl-C to stop the server and the task worker", flush=True)
+    if args.open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    return _run_together([web, worker])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _require_free_port(args.host, args.port)
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+
+    if args.migrate:
+        _migrate()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    procs = [
+        subprocess.Popen(
+            _gunicorn_argv(args.host, args.port, args.workers, args.threads), env=_child_env()
+        )
+    ]
+    if args.with_worker:
+        procs.append(subprocess.Popen(_worker_argv(), env=_child_env()))
+    print(f"calmdesk serving on http://{args.host}:{args.port}/", flush=True)
+    return _run_together(procs)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+
+    extra: list[str] = []
+    if args.batch:
+        extra.append("--batch")
+    if args.max_tasks:
+        extra += ["--max-tasks", str(args.max_tasks)]
+    if args.queue:
+        extra += ["--queue-name", args.queue]
+    call_command("db_worker", *extra)
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _migrate(verbosity=1)
+    return EXIT_OK
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from calmdesk.desk.actions.users import do_create_user
+    from calmdesk.desk.models import Organization, Team
+
+    org = Organization.objects.filter(slug=args.organization).first()
+    if org is None:
+        known = ", ".join(Organization.objects.values_list("slug", flat=True)) or "none yet"
+        raise CliError(f"no organization {args.organization!r} (known: {known})")
+    team = None
+    if args.team:
+        team = Team.objects.filter(organization=org, slug=args.team).first()
+        if team is None:
+            known = ", ".join(Team.objects.filter(organization=org).values_list("slug", flat=True))
+            raise CliError(f"no team {args.team!r} in {org.slug} (known: {known or 'none'})")
+    if args.role and team is None and args.role != "admin":
+        raise CliError("--role needs --team (a role is held in a team)", EXIT_USAGE)
+    password = args.password or os.environ.get("CALMDESK_NEW_USER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise CliError("no password: pass --password or set CALMDESK_NEW_USER_PASSWORD")
+        password = getpass.getpass(f"password for {args.username}: ")
+    from django.core.exceptions import ValidationError
+
+    try:
+        user = do_create_user(
+            None,
+            username=args.username,
+            password=password,
+            organization=org,
+            email=args.email or "",
+            team=team,
+            role=args.role,
+            preferred_language=args.language or "",
+        )
+    except ValidationError as exc:
+        raise CliError("; ".join(exc.messages)) from exc
+    where = f" as {args.role} in {team.slug}" if team and args.role else ""
+    print(f"created user {user.username}{where}")
+    return EXIT_OK
+
+
+def cmd_verify_log(args: argparse.Namespace) -> int:
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from calmdesk.desk.lib.verify import verify_logs
+
+    breaks = verify_logs()
+    if not breaks:
+        print("verify-log: every chain is intact")
+        return EXIT_OK
+    for item in breaks:
+        print(f"verify-log: BROKEN {item}")
+    return EXIT_FAILURE
+
+
+def cmd_manage(rest: list[str]) -> int:
+    """``calmdesk manage [--data-dir DIR] COMMAND ...``: Django's own command line."""
+    if len(rest) >= 2 and rest[0] == "--data-dir":
+        _apply_data_dir(rest[1])
+        rest = rest[2:]
+    elif rest and rest[0].startswith("--data-dir="):
+        _apply_data_dir(rest[0].split("=", 1)[1])
+        rest = rest[1:]
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["calmdesk manage", *(rest or ["help"])])
+    return EXIT_OK
+
+
+# Sub-commands whose own parser lives with the code they run (they need no Django).
+DELEGATED: dict[str, tuple[str, str, str]] = {
+    "analyze": (
+        "calmdesk.analysis._cli",
+        "analyze_main",
+        "analyse a client message (emotions, escalation, crisis, root cause)",
+    ),
+    "analyze-batch": (
+        "calmdesk.analysis._cli",
+        "analyze_batch_main",
+        "analyse a CSV or JSONL file of messages",
+    ),
+    "coach": (
+        "calmdesk.analysis._coach_cli",
+        "coach_main",
+        "review a reply draft against the twelve principles",
+    ),
+}
+
+
+def _run_delegated(name: str, rest: list[str]) -> int:
+    import importlib
+
+    module, func, _help = DELEGATED[name]
+    target: Callable[[list[str]], int] = getattr(importlib.import_module(module), func)
+    return int(target(rest))
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="calmdesk",
+        description="calmdesk: a case desk that helps people handle difficult clients well.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def data_dir_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            help="data folder (SQLite file, uploads, secret key); default: $CALMDESK_DATA_DIR "
+            "or the per-user data folder",
+        )
+
+    p = sub.add_parser(
+        "demo",
+        help="migrate, load the demo data if empty, run web server + task worker",
+        description="Set up and run a demo: migrate, load the multilingual demo data when the "
+        "database is empty, start the web server and the task worker, print the demo logins. "
+        "Ctrl-C stops both.",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--open", dest="open_browser", action="store_true", help="open a browser")
+    p.add_argument(
+        "--no-browser",
+        dest="open_browser",
+        action="store_false",
+        help="do not open a browser (default)",
+    )
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_demo, open_browser=False)
+
+    p = sub.add_parser(
+        "serve",
+        help="production web server (gunicorn)",
+        description="Serve calmdesk with gunicorn in production mode.",
+    )
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker")
+    p.add_argument("--migrate", action="store_true", help="apply migrations first")
+    p.add_argument("--with-worker", action="store_true", help="also run one task worker")
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "worker",
+        help="run a background task worker",
+        description="Run a task worker (django-tasks-db). Start as many as you "
+        "like, on as many hosts as share the PostgreSQL database.",
+    )
+    p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+    p.add_argument("--max-tasks", type=int, default=0, help="exit after N tasks")
+    p.add_argument("--queue", default="", help="queue name (default: the default queue)")
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser(
+        "migrate",
+        help="create or update the database schema",
+        description="Apply all database migrations.",
+    )
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
+        "createuser",
+        help="create a user with a role in a team",
+        description="Create a user; with --team and --role they get that role.",
+    )
+    p.add_argument("username")
+    p.add_argument("--organization", required=True, metavar="SLUG")
+    p.add_argument("--team", metavar="SLUG")
+    p.add_argument("--role", choices=["agent", "supervisor", "mentor", "admin"])
+    p.add_argument("--email")
+    p.add_argument("--language", choices=["en", "pl", "sr", "sr-latn", "he"])
+    p.add_argument("--password", help="password (else $CALMDESK_NEW_USER_PASSWORD or a prompt)")
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser(
+        "verify-log",
+        help="check the hash chains of the interaction and audit logs",
+        description="Check every hash chain; exit 1 and name the first broken link "
+        "of each chain that is broken.",
+    )
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_verify_log)
+
+    p = sub.add_parser(
+        "manage",
+        help="run a Django management command",
+        description="Run a Django management command, e.g. "
+        "`calmdesk manage [--data-dir DIR] createsuperuser`.",
+        add_help=False,
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="the command and its arguments")
+
+    for name, (_module, _func, help_text) in DELEGATED.items():
+        p = sub.add_parser(name, help=help_text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        if raw and raw[0] in DELEGATED:
+            return _run_delegated(raw[0], raw[1:])
+        if raw and raw[0] == "manage":
+            return cmd_manage(raw[1:])
+        args = build_parser().parse_args(raw)
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"calmdesk: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
