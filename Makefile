@@ -37,7 +37,7 @@ test-sqlite:
 	$(PYTEST) -q
 
 test-postgres:
-	$(PYTEST) -q --db=postgres -m "not sqlite_only" tests/desk
+	$(PYTEST) -q --db=postgres tests/desk
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks

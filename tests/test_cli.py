@@ -74,8 +74,16 @@ def test_malformed_database_url_is_a_configuration_error(tmp_path: Path) -> None
 def test_createuser_unknown_organization(tmp_path: Path) -> None:
     assert run(["migrate", "--data-dir", str(tmp_path)]).returncode == 0
     result = run(
-        ["createuser", "ana", "--organization", "nope", "--password", "x" * 12,
-         "--data-dir", str(tmp_path)]
+        [
+            "createuser",
+            "ana",
+            "--organization",
+            "nope",
+            "--password",
+            "x" * 12,
+            "--data-dir",
+            str(tmp_path),
+        ]
     )
     assert result.returncode == 1
     assert "no organization 'nope'" in result.stderr

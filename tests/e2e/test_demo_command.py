@@ -77,7 +77,7 @@ class Demo:
 
 
 def fetch(url: str) -> tuple[int, str, str]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.geturl(), response.read().decode("utf-8")
 
 
@@ -156,9 +156,7 @@ def test_verify_log_on_demo_data_then_after_tampering(tmp_path: Path) -> None:
     assert triggers, "append-only triggers exist on desk_interaction"
     for name in triggers:
         con.execute(f'DROP TRIGGER "{name}"')
-    case_id, seq = con.execute(
-        "SELECT case_id, seq FROM desk_interaction WHERE id = 5"
-    ).fetchone()
+    case_id, seq = con.execute("SELECT case_id, seq FROM desk_interaction WHERE id = 5").fetchone()
     con.execute("UPDATE desk_interaction SET text = text || ' (edited)' WHERE id = 5")
     con.commit()
     con.close()

@@ -1,0 +1,1 @@
+"""The case desk: organizations, teams, clients, cases and the append-only interaction log."""

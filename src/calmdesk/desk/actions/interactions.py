@@ -1,0 +1,300 @@
+"""The interaction log: messages in, replies out, notes, corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from calmdesk.desk.actions.log import append_interaction, find_replay, write_audit
+from calmdesk.desk.lib.attachments import IncomingFile, StoredFile, discard_files, store_file
+from calmdesk.desk.lib.errors import ActionError
+from calmdesk.desk.lib.request_meta import RequestMeta
+from calmdesk.desk.lib.text import clean_text
+from calmdesk.desk.models import (
+    NOTE_KINDS,
+    Attachment,
+    Case,
+    Channel,
+    Interaction,
+    Kind,
+    User,
+)
+
+MAX_TEXT = 200_000
+MAX_ATTACHMENTS = 20
+LANGUAGE_CODES = ("", "en", "pl", "sr", "sr-latn", "hr", "bs", "he")
+
+
+def _check_text(text: str, *, required: bool = True) -> str:
+    text = clean_text(text)
+    if required and not text.strip():
+        raise ActionError("The text is empty.", details={"field": "text"})
+    if len(text) > MAX_TEXT:
+        raise ActionError(
+            f"The text is longer than {MAX_TEXT} characters.", details={"field": "text"}
+        )
+    return text
+
+
+def _check_channel(channel: str) -> str:
+    if channel not in Channel.values:
+        raise ActionError(
+            f"{channel!r} is not a channel; choose one of {', '.join(Channel.values)}.",
+            details={"field": "channel"},
+        )
+    return channel
+
+
+def _check_key(key: str) -> str:
+    if len(key) > 200 or not key.isprintable():
+        raise ActionError(
+            "The idempotency key must be at most 200 printable characters.",
+            details={"field": "idempotency_key"},
+        )
+    return key
+
+
+def _check_time(occurred_at: dt.datetime | None) -> dt.datetime | None:
+    if occurred_at is None:
+        return None
+    if timezone.is_naive(occurred_at):
+        raise ActionError(
+            "occurred_at needs a time zone (for example 2025-03-01T10:00:00Z).",
+            details={"field": "occurred_at"},
+        )
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ActionError("occurred_at lies in the future.", details={"field": "occurred_at"})
+    return occurred_at
+
+
+def _store_all(files: Sequence[IncomingFile]) -> list[StoredFile]:
+    if len(files) > MAX_ATTACHMENTS:
+        raise ActionError(
+            f"At most {MAX_ATTACHMENTS} attachments per entry.", details={"field": "attachments"}
+        )
+    stored: list[StoredFile] = []
+    try:
+        for incoming in files:
+            stored.append(store_file(incoming))
+    except BaseException:
+        discard_files(stored)
+        raise
+    return stored
+
+
+def _append_with_files(files: Sequence[IncomingFile], **kwargs: Any) -> Interaction:
+    """Store the files first, then one log row whose hashed data lists them (id, name, size,
+    SHA-256), then the Attachment rows.  Files are removed again if the transaction fails."""
+    stored = _store_all(files)
+    try:
+        data = dict(kwargs.pop("data", None) or {})
+        if stored:
+            data["attachments"] = [s.as_data() for s in stored]
+        interaction = append_interaction(data=data, **kwargs)
+        for s in stored:
+            Attachment.objects.create(
+                id=s.id,
+                interaction=interaction,
+                file=s.relpath,
+                filename=s.filename,
+                content_type=s.content_type,
+                size=s.size,
+                sha256=s.sha256,
+                created_at=interaction.recorded_at,
+            )
+    except BaseException:
+        discard_files(stored)
+        raise
+    return interaction
+
+
+@transaction.atomic
+def do_receive_message(
+    actor: User | None,
+    *,
+    case: Case,
+    text: str,
+    channel: str,
+    occurred_at: dt.datetime | None = None,
+    attachments: Sequence[IncomingFile] = (),
+    language: str | None = None,
+    data: dict[str, Any] | None = None,
+    idempotency_key: str = "",
+    meta: RequestMeta | None = None,
+) -> Interaction:
+    """Log a message from the client.  Never refuses a message for its content: an empty
+    body with attachments is kept, and text is only cleaned (NUL, lone surrogates).
+    A repeated ``idempotency_key`` returns the entry already made (no second entry)."""
+    replay = find_replay(case, _check_key(idempotency_key))
+    if replay is not None:
+        return replay
+    text = _check_text(text, required=not attachments)
+    _check_channel(channel)
+    language = language or ""
+    if language not in LANGUAGE_CODES:
+        raise ActionError(f"Unknown language {language!r}.", details={"field": "language"})
+    interaction = _append_with_files(
+        attachments,
+        case=case,
+        kind=Kind.INBOUND,
+        author=None,
+        channel=channel,
+        text=text,
+        occurred_at=_check_time(occurred_at),
+        language=language,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
+    write_audit(
+        actor=actor,
+        organization=case.organization_id,
+        action="interaction.receive",
+        obj=interaction,
+        data={"case": case.pk, "seq": interaction.seq},
+        meta=meta,
+    )
+    return interaction
+
+
+@transaction.atomic
+def do_send_reply(
+    actor: User,
+    *,
+    case: Case,
+    text: str,
+    channel: str,
+    occurred_at: dt.datetime | None = None,
+    attachments: Sequence[IncomingFile] = (),
+    idempotency_key: str = "",
+    meta: RequestMeta | None = None,
+) -> Interaction:
+    """Log a reply to the client and note the first response time."""
+    replay = find_replay(case, _check_key(idempotency_key))
+    if replay is not None:
+        return replay
+    text = _check_text(text)
+    _check_channel(channel)
+    interaction = _append_with_files(
+        attachments,
+        case=case,
+        kind=Kind.OUTBOUND,
+        author=actor,
+        channel=channel,
+        text=text,
+        occurred_at=_check_time(occurred_at),
+        idempotency_key=idempotency_key,
+    )
+    if case.first_response_at is None:
+        case.first_response_at = interaction.occurred_at
+        case.updated_at = timezone.now()
+        case.save(update_fields=["first_response_at", "updated_at"])
+    write_audit(
+        actor=actor,
+        organization=case.organization_id,
+        action="interaction.reply",
+        obj=interaction,
+        data={"case": case.pk, "seq": interaction.seq},
+        meta=meta,
+    )
+    return interaction
+
+
+NOTE_DATA_FIELDS = ("expected", "received", "agreed", "promised", "participants", "duration")
+
+
+@transaction.atomic
+def do_add_note(
+    actor: User,
+    *,
+    case: Case,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+    channel: str | None = None,
+    attachments: Sequence[IncomingFile] = (),
+    idempotency_key: str = "",
+    meta: RequestMeta | None = None,
+) -> Interaction:
+    """A call note, meeting note or internal note.  ``data`` holds the structured fields
+    (expected, received, agreed, promised, participants, duration) as short texts."""
+    replay = find_replay(case, _check_key(idempotency_key))
+    if replay is not None:
+        return replay
+    if kind not in NOTE_KINDS:
+        raise ActionError(
+            f"{kind!r} is not a note kind; choose one of {', '.join(NOTE_KINDS)}.",
+            details={"field": "kind"},
+        )
+    text = _check_text(text)
+    fields: dict[str, str] = {}
+    for key, value in (data or {}).items():
+        if key not in NOTE_DATA_FIELDS:
+            raise ActionError(f"Unknown note field {key!r}.", details={"field": key})
+        fields[key] = clean_text(str(value))[:5000]
+    default_channel = {
+        Kind.CALL_NOTE: Channel.PHONE,
+        Kind.MEETING_NOTE: Channel.IN_PERSON,
+    }.get(Kind(kind), case.channel)
+    interaction = _append_with_files(
+        attachments,
+        case=case,
+        kind=kind,
+        author=actor,
+        channel=_check_channel(channel or default_channel),
+        text=text,
+        occurred_at=_check_time(occurred_at),
+        data=fields,
+        idempotency_key=idempotency_key,
+    )
+    write_audit(
+        actor=actor,
+        organization=case.organization_id,
+        action="interaction.note",
+        obj=interaction,
+        data={"case": case.pk, "seq": interaction.seq, "kind": kind},
+        meta=meta,
+    )
+    return interaction
+
+
+@transaction.atomic
+def do_correct_interaction(
+    actor: User,
+    *,
+    original: Interaction,
+    text: str,
+    reason: str,
+    meta: RequestMeta | None = None,
+) -> Interaction:
+    """A correction is a new entry that points at the one it corrects; the original stays."""
+    if original.kind == Kind.SYSTEM_EVENT:
+        raise ActionError("System events cannot be corrected.", code="not_correctable")
+    text = _check_text(text)
+    reason = clean_text(reason).strip()
+    if not reason:
+        raise ActionError("Say why the entry is corrected.", details={"field": "reason"})
+    case = original.case
+    correction = append_interaction(
+        case=case,
+        kind=Kind.SYSTEM_EVENT,
+        author=actor,
+        channel=original.channel,
+        text=text,
+        event_type="correction",
+        data={"reason": reason, "corrected_seq": original.seq, "corrected_kind": original.kind},
+        corrects=original,
+    )
+    write_audit(
+        actor=actor,
+        organization=case.organization_id,
+        action="interaction.correct",
+        obj=correction,
+        data={"case": case.pk, "corrects": original.pk},
+        meta=meta,
+    )
+    return correction

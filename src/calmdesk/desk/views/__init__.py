@@ -1,0 +1,1 @@
+"""Desk pages.  Thin: parse the request, reach objects through ``lib.access``, render."""
