@@ -98,3 +98,29 @@ def test_secret_key_is_generated_once_and_private(tmp_path: Path) -> None:
     assert run(["migrate", "--data-dir", str(tmp_path)]).returncode == 0
     assert key_file.read_text() == first
     assert (tmp_path / "calmdesk.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_createuser_gives_the_role_in_the_team(capsys: pytest.CaptureFixture[str]) -> None:
+    from calmdesk.cli import main
+    from calmdesk.desk.actions.organizations import do_create_organization, do_create_team
+    from calmdesk.desk.models import Membership
+
+    org = do_create_organization(name="Town Hall")
+    team = do_create_team(None, org, name="Permits")
+    code = main(
+        [
+            "createuser", "milica", "--organization", org.slug, "--team", team.slug,
+            "--role", "supervisor", "--language", "sr-latn", "--password", "ne-zaboravi-42",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert f"created user milica as supervisor in {team.slug}" in capsys.readouterr().out
+    membership = Membership.objects.get(user__username="milica")
+    assert membership.team == team and membership.role == "supervisor"
+    assert membership.user.check_password("ne-zaboravi-42")
+    assert membership.user.preferred_language == "sr-latn"
+    # the same name twice is refused with a clear message, not a traceback
+    again = main(["createuser", "milica", "--organization", org.slug, "--password", "x" * 14])
+    assert again == 1
+    assert "milica" in capsys.readouterr().err

@@ -285,6 +285,8 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         password = getpass.getpass(f"password for {args.username}: ")
     from django.core.exceptions import ValidationError
 
+    from calmdesk.desk.lib.errors import ActionError
+
     try:
         user = do_create_user(
             None,
@@ -298,6 +300,8 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         raise CliError("; ".join(exc.messages)) from exc
+    except ActionError as exc:
+        raise CliError(str(exc)) from exc
     where = f" as {args.role} in {team.slug}" if team and args.role else ""
     print(f"created user {user.username}{where}")
     return EXIT_OK
@@ -349,6 +353,11 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
         "calmdesk.analysis._coach_cli",
         "coach_main",
         "review a reply draft against the twelve principles",
+    ),
+    "train": (
+        "calmdesk.simulation.terminal",
+        "train_main",
+        "practise a difficult conversation with a simulated client in the terminal",
     ),
 }
 
