@@ -1,0 +1,510 @@
+"""Print the analysis engine's quality table (issue 3) on the shared dev / held-back data.
+
+    .venv/bin/python scripts/evaluate.py                      # every row of the floors table
+    .venv/bin/python scripts/evaluate.py --csv PATH/test.csv --dataset goemotions
+    .venv/bin/python scripts/evaluate.py --suite coach        # rows from scripts/eval_coach.py
+    .venv/bin/python scripts/evaluate.py --suite all --markdown
+
+Which data: official ``dev.csv`` where a dataset has one (goemotions, hebrew_sentiment); for
+OPEN datasets with only ``train.csv`` the deterministic held-back 20 % that
+``scripts/train_models.py`` never trains on (``crc32(id) % 100 >= 80``; clarin by review);
+NC/RESEARCH sets (senticomments_sr, olah5000_he, complaints_twitter) in full, since nothing
+is trained on them.  ``--csv`` evaluates a whole file with the same columns (e.g. a kept-apart
+test split) using the rows of ``--dataset`` (default: the file's parent directory name).
+
+Row shape (shared with ``scripts/eval_coach.py``, whose ``rows() -> list[dict]`` is merged in
+with ``--suite coach|all``): a dict with keys ``dataset`` (str), ``prediction`` (str: what
+is compared), ``floor`` (str, e.g. ``"F1 >= 0.52"``), ``measured`` (float), ``n`` (int: rows
+evaluated) and ``passed`` (bool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import re
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from calmdesk.analysis import MessageAnalysis, analyze_message  # noqa: E402
+
+DATASETS = ROOT.parent / "shared" / "datasets"
+csv.field_size_limit(10**9)
+Row = dict[str, Any]
+ANGERISH = {"anger", "frustration"}
+NEGATIVE_EMO = {"anger", "frustration", "disappointment", "fear", "sadness"}
+GO_ANGER = {"anger", "annoyance", "disapproval"}
+GO_NEG = {
+    "anger",
+    "annoyance",
+    "disapproval",
+    "disgust",
+    "fear",
+    "nervousness",
+    "sadness",
+    "grief",
+    "remorse",
+    "disappointment",
+    "embarrassment",
+}
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def held_back(key: str) -> bool:
+    return zlib.crc32(key.encode("utf-8")) % 100 >= 80
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def f1(pairs: Iterable[tuple[bool, bool]]) -> tuple[float, float, float, int]:
+    tp = fp = fn = n = 0
+    for gold, pred in pairs:
+        n += 1
+        tp += gold and pred
+        fp += (not gold) and pred
+        fn += gold and not pred
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return f, p, r, n
+
+
+def macro_f1(pairs: list[tuple[bool, bool]]) -> float:
+    a = f1(pairs)[0]
+    b = f1([(not g, not p) for g, p in pairs])[0]
+    return (a + b) / 2
+
+
+def row(
+    dataset: str,
+    prediction: str,
+    floor_txt: str,
+    floor: float,
+    measured: float,
+    n: int,
+    passed: bool | None = None,
+) -> Row:
+    return {
+        "dataset": dataset,
+        "prediction": prediction,
+        "floor": floor_txt,
+        "measured": round(measured, 4),
+        "n": n,
+        "passed": bool(measured >= floor) if passed is None else passed,
+    }
+
+
+_cache: dict[tuple[str, str | None], MessageAnalysis] = {}
+
+
+def A(text: str, lang: str | None = None) -> MessageAnalysis:
+    key = (text, lang)
+    got = _cache.get(key)
+    if got is None:
+        got = analyze_message(text, lang=lang)
+        _cache[key] = got
+    return got
+
+
+# ------------------------------------------------------------------ dataset evaluators
+
+
+def ev_goemotions(rs: list[dict[str, str]]) -> list[Row]:
+    out = []
+    g1, g2 = [], []
+    for r in rs:
+        labs = set(r["labels"].split("|"))
+        a = A(r["text"])
+        g1.append((bool(labs & GO_ANGER), bool(ANGERISH & a.labels)))
+        g2.append((bool(labs & GO_NEG), a.sentiment.label == "negative"))
+    f, _, _, n = f1(g1)
+    out.append(
+        row(
+            "goemotions: anger|annoyance|disapproval",
+            '{"anger","frustration"} & labels',
+            "F1 >= 0.52",
+            0.52,
+            f,
+            n,
+        )
+    )
+    f, _, _, n = f1(g2)
+    out.append(
+        row(
+            "goemotions: any negative emotion",
+            'sentiment.label == "negative"',
+            "F1 >= 0.66",
+            0.66,
+            f,
+            n,
+        )
+    )
+    return out
+
+
+def ev_xed(rs: list[dict[str, str]]) -> list[Row]:
+    out: list[Row] = []
+    by: dict[str, list[dict[str, str]]] = {}
+    for r in rs:
+        by.setdefault(r["lang"], []).append(r)
+    for lang in ("en", "pl", "sr-Latn", "sr-Cyrl", "hr", "bs", "he"):
+        part = by.get(lang, [])
+        if not part:
+            continue
+        p1, p2 = [], []
+        for r in part:
+            labs = set(r["labels"].split("|"))
+            a = A(r["text"])
+            p1.append(("anger" in labs, bool(ANGERISH & a.labels)))
+            p2.append(
+                (
+                    bool(labs & {"anger", "disgust", "fear", "sadness"}),
+                    bool(NEGATIVE_EMO & a.labels),
+                )
+            )
+        f, _, _, n = f1(p1)
+        out.append(
+            row(
+                f"xed_emotions anger [{lang}]",
+                '{"anger","frustration"} & labels',
+                "F1 >= 0.47",
+                0.47,
+                f,
+                n,
+            )
+        )
+        fl = 0.70 if lang == "en" else 0.68
+        f, _, _, n = f1(p2)
+        out.append(
+            row(
+                f"xed_emotions anger|disgust|fear|sadness [{lang}]",
+                "{anger,frustration,disappointment,fear,sadness} & labels",
+                f"F1 >= {fl:.2f}",
+                fl,
+                f,
+                n,
+            )
+        )
+    out.extend(ev_language(rs))
+    return out
+
+
+def ev_language(rs: list[dict[str, str]]) -> list[Row]:
+    out: list[Row] = []
+    want = {
+        "en": "en",
+        "pl": "pl",
+        "he": "he",
+        "sr-Latn": "bcms",
+        "hr": "bcms",
+        "bs": "bcms",
+        "sr-Cyrl": "sr",
+    }
+    hits: dict[str, list[bool]] = {}
+    told: dict[str, list[bool]] = {}
+    for r in rs:
+        if len(_LETTER.findall(r["text"])) < 20:
+            continue
+        got = A(r["text"]).language
+        lang = r["lang"]
+        exp = want[lang]
+        ok = got in ("sr", "hr", "bs") if exp == "bcms" else got == exp
+        hits.setdefault(lang, []).append(ok)
+        if lang in ("sr-Latn", "hr", "bs"):
+            told.setdefault(lang, []).append(got == lang.split("-")[0])
+    for key, label in (("en", "en"), ("pl", "pl"), ("he", "he")):
+        v = hits.get(key, [])
+        if v:
+            out.append(
+                row(
+                    f"xed_emotions language [{label}] (>= 20 letters)",
+                    "language",
+                    ">= 0.99 exact",
+                    0.99,
+                    sum(v) / len(v),
+                    len(v),
+                )
+            )
+    v = [x for k in ("sr-Latn", "hr", "bs") for x in hits.get(k, [])]
+    if v:
+        out.append(
+            row(
+                "xed_emotions language [sr|hr|bs as one group]",
+                "language in {sr,hr,bs}",
+                ">= 0.99",
+                0.99,
+                sum(v) / len(v),
+                len(v),
+            )
+        )
+    v = hits.get("sr-Cyrl", [])
+    if v:
+        out.append(
+            row(
+                "xed_emotions language [Cyrillic -> sr]",
+                'language == "sr"',
+                ">= 0.99",
+                0.99,
+                sum(v) / len(v),
+                len(v),
+            )
+        )
+    for k in ("sr-Latn", "hr", "bs"):
+        v = told.get(k, [])
+        if v:
+            out.append(
+                row(
+                    f"xed_emotions language [{k} exact variant] (report)",
+                    "language == variant",
+                    "no floor",
+                    0.0,
+                    sum(v) / len(v),
+                    len(v),
+                    True,
+                )
+            )
+    return out
+
+
+def ev_clarin(rs: list[dict[str, str]]) -> list[Row]:
+    sent = [r for r in rs if r["level"] == "sentence"]
+    p1, p2 = [], []
+    for r in sent:
+        a = A(r["text"])
+        p1.append((r["Anger"] == "1", bool(ANGERISH & a.labels)))
+        p2.append((r["Negative"] == "1", a.sentiment.label == "negative"))
+    f, _, _, n = f1(p1)
+    out = [
+        row(
+            "clarin_emo_pl (sentences) Anger",
+            '{"anger","frustration"} & labels',
+            "F1 >= 0.57",
+            0.57,
+            f,
+            n,
+        )
+    ]
+    f, _, _, n = f1(p2)
+    out.append(
+        row(
+            "clarin_emo_pl (sentences) Negative",
+            'sentiment.label == "negative"',
+            "F1 >= 0.80",
+            0.80,
+            f,
+            n,
+        )
+    )
+    return out
+
+
+def ev_hebrew_sentiment(rs: list[dict[str, str]]) -> list[Row]:
+    pairs = []
+    for r in rs:
+        if r["label"] in ("pos", "neg"):
+            pairs.append((r["label"] == "pos", A(r["text"]).sentiment.score >= 0))
+    return [
+        row(
+            "hebrew_sentiment pos vs neg",
+            "sign of sentiment.score",
+            "macro-F1 >= 0.87",
+            0.87,
+            macro_f1(pairs),
+            len(pairs),
+        )
+    ]
+
+
+def ev_senticomments(rs: list[dict[str, str]]) -> list[Row]:
+    pairs = [(r["polarity"] == "negative", A(r["text"]).sentiment.label == "negative") for r in rs]
+    f, _, _, n = f1(pairs)
+    return [
+        row(
+            "senticomments_sr polarity negative",
+            'sentiment.label == "negative"',
+            "F1 >= 0.72",
+            0.72,
+            f,
+            n,
+        )
+    ]
+
+
+def ev_poleval(rs: list[dict[str, str]]) -> list[Row]:
+    pairs = [(r["label"] != "non-harmful", A(r["text"]).hostility.present) for r in rs]
+    f, _, _, n = f1(pairs)
+    return [row("poleval2019_cyberbullying harmful", "hostility.present", "F1 >= 0.52", 0.52, f, n)]
+
+
+def ev_olah(rs: list[dict[str, str]]) -> list[Row]:
+    pairs = [(r["label"] == "offensive", A(r["text"]).hostility.present) for r in rs]
+    f, _, _, n = f1(pairs)
+    return [row("olah5000_he offensive", "hostility.present", "F1 >= 0.82", 0.82, f, n)]
+
+
+def ev_complaints(rs: list[dict[str, str]]) -> list[Row]:
+    pairs = [(r["label"] == "complaint", A(r["text"]).complaint.present) for r in rs]
+    return [
+        row(
+            "complaints_twitter",
+            "complaint.present",
+            "macro-F1 >= 0.87",
+            0.87,
+            macro_f1(pairs),
+            len(pairs),
+        )
+    ]
+
+
+def ev_cssrs(rs: list[dict[str, str]]) -> list[Row]:
+    pairs = []
+    for r in rs:
+        a = analyze_message(r["text"])
+        pairs.append((int(r["risk_level"]) >= 2, any(c.kind == "self_harm" for c in a.crisis)))
+    _, p, rc, n = f1(pairs)
+    ok = rc >= 0.90 and p >= 0.60
+    return [
+        row(
+            "cssrs_suicide_risk risk_level >= 2 (recall)",
+            "any crisis self_harm",
+            "recall >= 0.90",
+            0.90,
+            rc,
+            n,
+            ok,
+        ),
+        row(
+            "cssrs_suicide_risk risk_level >= 2 (precision)",
+            "any crisis self_harm",
+            "precision >= 0.60",
+            0.60,
+            p,
+            n,
+            ok,
+        ),
+    ]
+
+
+# name -> (evaluator, default rows selector)
+SUITE: dict[
+    str, tuple[Callable[[list[dict[str, str]]], list[Row]], Callable[[Path], list[dict[str, str]]]]
+] = {
+    "goemotions": (ev_goemotions, lambda d: read(d / "goemotions" / "dev.csv")),
+    "xed_emotions": (
+        ev_xed,
+        lambda d: [r for r in read(d / "xed_emotions" / "train.csv") if held_back(r["id"])],
+    ),
+    "clarin_emo_pl": (
+        ev_clarin,
+        lambda d: [
+            r
+            for r in read(d / "clarin_emo_pl" / "train.csv")
+            if held_back("review-" + r["review_id"])
+        ],
+    ),
+    "hebrew_sentiment": (ev_hebrew_sentiment, lambda d: read(d / "hebrew_sentiment" / "dev.csv")),
+    "senticomments_sr": (ev_senticomments, lambda d: read(d / "senticomments_sr" / "train.csv")),
+    "poleval2019_cyberbullying": (
+        ev_poleval,
+        lambda d: [
+            r for r in read(d / "poleval2019_cyberbullying" / "train.csv") if held_back(r["id"])
+        ],
+    ),
+    "olah5000_he": (ev_olah, lambda d: read(d / "olah5000_he" / "train.csv")),
+    "complaints_twitter": (ev_complaints, lambda d: read(d / "complaints_twitter" / "train.csv")),
+    "cssrs_suicide_risk": (
+        ev_cssrs,
+        lambda d: [r for r in read(d / "cssrs_suicide_risk" / "train.csv") if held_back(r["id"])],
+    ),
+}
+
+
+def analysis_rows(datasets: Path = DATASETS, only: list[str] | None = None) -> list[Row]:
+    out: list[Row] = []
+    for name, (fn, sel) in SUITE.items():
+        if only and name not in only:
+            continue
+        t = time.time()
+        out.extend(fn(sel(datasets)))
+        print(f"  {name}: {time.time() - t:.1f}s", file=sys.stderr)
+    return out
+
+
+def coach_rows() -> list[Row]:
+    path = ROOT / "scripts" / "eval_coach.py"
+    if not path.exists():
+        print("scripts/eval_coach.py not found: no coach rows", file=sys.stderr)
+        return []
+    spec = importlib.util.spec_from_file_location("eval_coach", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rows: list[Row] = mod.rows()
+    return rows
+
+
+def render(rows: list[Row], markdown: bool) -> str:
+    head = ["dataset", "prediction", "floor", "measured", "pass", "n"]
+    lines = []
+    if markdown:
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+    for r in rows:
+        cells = [
+            str(r["dataset"]),
+            str(r["prediction"]),
+            str(r["floor"]),
+            f"{float(r['measured']):.3f}",
+            "PASS" if r["passed"] else "FAIL",
+            str(r["n"]),
+        ]
+        if markdown:
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        else:
+            lines.append(
+                f"{cells[0][:58]:58} {cells[1][:44]:44} {cells[2]:18} {cells[3]:>7} "
+                f"{cells[4]:4} {cells[5]:>6}"
+            )
+    passed = sum(1 for r in rows if r["passed"])
+    lines.append(f"\n{passed}/{len(rows)} rows pass")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--datasets", type=Path, default=DATASETS)
+    ap.add_argument("--csv", type=Path, help="evaluate this whole CSV file")
+    ap.add_argument("--dataset", help="which dataset's rows apply to --csv")
+    ap.add_argument("--only", nargs="*", help="limit to these datasets")
+    ap.add_argument("--suite", choices=["analysis", "coach", "all"], default="analysis")
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a row fails")
+    a = ap.parse_args(argv)
+    rows: list[Row] = []
+    if a.csv:
+        name = a.dataset or a.csv.resolve().parent.name
+        if name not in SUITE:
+            ap.error(f"unknown dataset {name!r}; one of {', '.join(SUITE)}")
+        rows = SUITE[name][0](read(a.csv))
+    else:
+        if a.suite in ("analysis", "all"):
+            rows += analysis_rows(a.datasets, a.only)
+        if a.suite in ("coach", "all"):
+            rows += coach_rows()
+    print(render(rows, a.markdown))
+    return 1 if a.strict and not all(r["passed"] for r in rows) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

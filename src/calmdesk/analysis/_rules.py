@@ -1,0 +1,325 @@
+"""Language packs as data and the lexicon matcher that runs them.
+
+A pack lives in ``analysis/lang/<code>/``: ``pack.toml`` (name, direction, scripts, the
+languages it serves, negation words, Hebrew prefix handling) and ``lexicons/*.tsv``.
+
+Lexicon line format (UTF-8, tab-separated, ``#`` starts a comment line)::
+
+    pattern <TAB> category <TAB> weight [<TAB> note]
+
+``pattern`` is one or more space-separated token patterns matched against normalised tokens
+(NFKC, case-folded, Hebrew points removed, Serbian Cyrillic transliterated to Latin):
+
+* ``word``   the token equals ``word``;
+* ``stem*``  the token starts with ``stem`` (Polish and BCMS inflection, see ADR 0011);
+* ``_``      any one token (a pattern needs at least one other token).
+
+In packs with ``hebrew_prefixes = true`` a token also matches after removing up to two of the
+prefix letters ו ה ב ל מ ש כ.  ``pack.examples()`` reads ``examples.tsv``
+(``text <TAB> expectation``), which the test-suite turns into test cases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from ._text import Token
+
+__all__ = ["Entry", "Lexicon", "Match", "Pack", "load_pack", "pack_code_for"]
+
+LANG_DIR = Path(__file__).parent / "lang"
+_PREFIXES = frozenset("והבלמשכ")
+_FOLD = str.maketrans("ąćęłńóśźżčšđ", "acelnoszzcsd")
+
+
+def fold(w: str) -> str:
+    """Remove Polish and BCMS diacritics (clients often type without them)."""
+    return w.translate(_FOLD)
+
+
+PACK_FOR = {"en": "en", "pl": "pl", "sr": "sr", "hr": "sr", "bs": "sr", "he": "he"}
+
+
+def pack_code_for(language: str) -> str:
+    """The pack serving ``language`` (hr and bs are served by sr; und by en)."""
+    return PACK_FOR.get(language, "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    pattern: tuple[str, ...]
+    category: str
+    weight: float
+    source: str  # "<file>:<line>"
+
+    @property
+    def label(self) -> str:
+        return " ".join(self.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: Entry
+    first: int  # token index
+    last: int  # token index, exclusive
+    start: int  # normalised char offset
+    end: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Cand:
+    entry: Entry
+    off: int  # index of the anchor (first non-wildcard) token in the pattern
+    length: int
+    checks: tuple[tuple[int, int, str], ...]  # (offset from anchor, 0 exact|1 stem|2 any, value)
+    key2: str  # the exact token right after the anchor, when there is one
+
+
+_Anchor = tuple[tuple[_Cand, ...], dict[str, list[_Cand]], tuple[_Cand, ...]]
+
+
+def _fold_pat(p: str) -> str:
+    return fold(p)
+
+
+class Lexicon:
+    """Token-pattern matcher over many entries (indexed by the first pattern token)."""
+
+    def __init__(
+        self, entries: Iterable[Entry], hebrew_prefixes: bool = False, fold: bool = False
+    ) -> None:
+        self.fold = fold
+        if fold:
+            entries = [
+                Entry(tuple(_fold_pat(p) for p in e.pattern), e.category, e.weight, e.source)
+                for e in entries
+            ]
+        self.entries = tuple(entries)
+        self.hebrew_prefixes = hebrew_prefixes
+        self._exact: dict[str, list[_Cand]] = {}
+        self._stem: dict[str, list[_Cand]] = {}
+        lens: set[int] = set()
+        for e in self.entries:
+            off = next(i for i, t in enumerate(e.pattern) if t != "_")
+            checks = tuple(
+                (j - off, 2 if t == "_" else (1 if t.endswith("*") else 0), t.rstrip("*"))
+                for j, t in enumerate(e.pattern)
+                if j != off
+            )
+            nxt = e.pattern[off + 1] if off + 1 < len(e.pattern) else ""
+            key2 = nxt if nxt and nxt != "_" and not nxt.endswith("*") else ""
+            cand = _Cand(e, off, len(e.pattern), checks, key2)
+            first = e.pattern[off]
+            if first.endswith("*"):
+                stem = first[:-1]
+                self._stem.setdefault(stem, []).append(cand)
+                lens.add(len(stem))
+            else:
+                self._exact.setdefault(first, []).append(cand)
+        self._stem_lens = tuple(sorted(lens))
+        self._anchor_cache: dict[str, _Anchor] = {}
+        self._forms_cache: dict[str, tuple[str, ...]] = {}
+
+    def _forms(self, w: str) -> tuple[str, ...]:
+        got = self._forms_cache.get(w)
+        if got is not None:
+            return got
+        if self.fold:
+            out: tuple[str, ...] = (fold(w),)
+        elif not self.hebrew_prefixes or len(w) < 3 or w[0] not in _PREFIXES:
+            out = (w,)
+        elif len(w) >= 4 and w[1] in _PREFIXES:
+            out = (w, w[1:], w[2:])
+        else:
+            out = (w, w[1:])
+        if len(self._forms_cache) > 100_000:
+            self._forms_cache.clear()
+        self._forms_cache[w] = out
+        return out
+
+    def forms_of(self, w: str) -> tuple[str, ...]:
+        return self._forms(w)
+
+    def _anchor(self, w: str) -> _Anchor:
+        """Candidates anchored on token ``w``: (single-token, by next exact word, others)."""
+        got = self._anchor_cache.get(w)
+        if got is not None:
+            return got
+        cands: list[_Cand] = []
+        for f in self._forms(w):
+            g = self._exact.get(f)
+            if g:
+                cands.extend(g)
+            for L in self._stem_lens:
+                if len(f) < L:
+                    break
+                g = self._stem.get(f[:L])
+                if g:
+                    cands.extend(g)
+        singles: list[_Cand] = []
+        by_next: dict[str, list[_Cand]] = {}
+        others: list[_Cand] = []
+        seen: set[int] = set()
+        for c in cands:
+            if id(c) in seen:
+                continue
+            seen.add(id(c))
+            if c.length == 1:
+                singles.append(c)
+            elif c.key2 and c.off == 0:
+                by_next.setdefault(c.key2, []).append(c)
+            else:
+                others.append(c)
+        res = (tuple(singles), by_next, tuple(others))
+        if len(self._anchor_cache) > 100_000:
+            self._anchor_cache.clear()
+        self._anchor_cache[w] = res
+        return res
+
+    def match(
+        self, tokens: Sequence[Token], categories: frozenset[str] | None = None
+    ) -> list[Match]:
+        out: list[Match] = []
+        n = len(tokens)
+        fc, fget = self._forms_cache, self._forms
+        forms = [fc.get(t.text) or fget(t.text) for t in tokens]
+        ac, anchor = self._anchor_cache, self._anchor
+        for i in range(n):
+            w = tokens[i].text
+            singles, by_next, others = ac.get(w) or anchor(w)
+            if not (singles or by_next or others):
+                continue
+            for c in singles:
+                out.append(Match(c.entry, i, i + 1, tokens[i].start, tokens[i].end))
+            todo: list[_Cand] = list(others)
+            if by_next and i + 1 < n:
+                for f in forms[i + 1]:
+                    g = by_next.get(f)
+                    if g:
+                        todo.extend(g)
+            for c in todo:
+                s0 = i - c.off
+                if s0 < 0 or s0 + c.length > n:
+                    continue
+                ok = True
+                for rel, kind, val in c.checks:
+                    if kind == 2:
+                        continue
+                    fs = forms[i + rel]
+                    if kind == 0:
+                        if val not in fs:
+                            ok = False
+                            break
+                    elif not any(x.startswith(val) for x in fs):
+                        ok = False
+                        break
+                if ok:
+                    e = s0 + c.length - 1
+                    out.append(Match(c.entry, s0, e + 1, tokens[s0].start, tokens[e].end))
+        if categories is not None:
+            out = [m for m in out if m.entry.category in categories]
+        return _dedupe(out)
+
+
+def _dedupe(ms: list[Match]) -> list[Match]:
+    """Drop a match covered by a longer match of the same category, and exact duplicates."""
+    if len(ms) < 2:
+        return ms
+    ms.sort(key=lambda m: (m.entry.category, m.start, -(m.end - m.start)))
+    keep: list[Match] = []
+    for m in ms:
+        if (
+            keep
+            and keep[-1].entry.category == m.entry.category
+            and keep[-1].start <= m.start
+            and m.end <= keep[-1].end
+        ):
+            continue
+        keep.append(m)
+    keep.sort(key=lambda m: (m.start, m.end))
+    return keep
+
+
+def _read_tsv(path: Path) -> list[Entry]:
+    entries: list[Entry] = []
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            raise ValueError(f"{path}:{lineno}: expected pattern<TAB>category<TAB>weight")
+        pattern = tuple(parts[0].casefold().split())
+        if not pattern or all(t == "_" for t in pattern):
+            raise ValueError(f"{path}:{lineno}: empty pattern or only wildcards")
+        entries.append(Entry(pattern, parts[1].strip(), float(parts[2]), f"{path.name}:{lineno}"))
+    return entries
+
+
+@dataclass(frozen=True)
+class Pack:
+    code: str
+    root: Path
+    config: dict[str, Any]
+    lexicon: Lexicon
+    version: str
+    negations: frozenset[tuple[str, ...]]
+
+    @cached_property
+    def negation_firsts(self) -> frozenset[str]:
+        """First words of the negation phrases (a fast pre-check)."""
+        return frozenset(n[0] for n in self.negations if n)
+
+    @property
+    def direction(self) -> str:
+        return str(self.config.get("direction", "ltr"))
+
+    def examples(self) -> list[tuple[str, str, int]]:
+        """``(text, expectation, line)`` rows of examples.tsv."""
+        path = self.root / "examples.tsv"
+        rows: list[tuple[str, str, int]] = []
+        for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            text, _, expect = raw.partition("\t")
+            rows.append((text.replace("\\n", "\n"), expect.strip(), lineno))
+        return rows
+
+    def categories(self) -> frozenset[str]:
+        return frozenset(e.category for e in self.lexicon.entries)
+
+
+def _hash_dir(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "coach" not in p.relative_to(root).parts:
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
+def load_pack(code: str) -> Pack:
+    """Load (once per process) the pack ``code`` (en, pl, sr, he)."""
+    root = LANG_DIR / code
+    config = tomllib.loads((root / "pack.toml").read_text(encoding="utf-8"))
+    entries: list[Entry] = []
+    for p in sorted((root / "lexicons").glob("*.tsv")):
+        entries.extend(_read_tsv(p))
+    lex = Lexicon(
+        entries,
+        hebrew_prefixes=bool(config.get("hebrew_prefixes", False)),
+        fold=bool(config.get("fold_diacritics", False)),
+    )
+    negs = frozenset(
+        tuple(lex.forms_of(t)[0] for t in str(w).casefold().split())
+        for w in config.get("negations", [])
+    )
+    version = f"{config.get('version', '0')}+{_hash_dir(root)}"
+    return Pack(code, root, config, lex, version, negs)

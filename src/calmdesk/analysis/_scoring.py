@@ -1,0 +1,301 @@
+"""Hashed n-gram features and shipped linear models (numpy only at run time).
+
+Featurizer
+----------
+``HashFeaturizer(bits=18)`` turns a *normalised* text (see ``_text.normalize``) into a sparse
+vector: word unigrams, word bigrams and character 2-4-grams of each word padded with spaces,
+each hashed with CRC-32 (``zlib.crc32`` of the UTF-8 bytes of ``kind + "\\x01" + gram``,
+masked to ``bits``) - the same function at training and at run time, stable across
+processes and platforms.  Values are term counts scaled to unit L2 norm.  For Hebrew, a
+word that starts with one of the prefixes ו ה ב ל מ ש כ also yields the features of the
+word without it (up to two prefixes).
+
+``Features`` keeps, for each hashed feature, the index of the token that produced it
+(``owner``), so evidence can point at words::
+
+    fz = HashFeaturizer()
+    feats = fz.transform(tokens)                 # tokens = _text.tokenize(norm.text)
+    feats.idx, feats.val, feats.owner            # int64, float32, int32 arrays
+
+Linear models
+-------------
+``LinearModel.load(path)`` reads an ``.npz`` written by ``scripts/train_models.py``:
+
+* ``rows`` (int32) and ``weights`` (float16, ``len(rows) x n_heads``): the non-zero rows of
+  the hashed weight matrix; ``dense_names`` / ``dense_weights``: weights of extra dense
+  features (lexicon counts etc.) given by name; ``bias``; ``heads``; Platt calibration
+  ``calib_a``/``calib_b``; ``meta`` (JSON: thresholds, training data, metrics).
+
+``model.logits(feats, dense)`` -> raw scores per head, ``model.predict_proba(feats, dense)``
+-> calibrated probabilities ``sigmoid(a * z + b)``, ``model.top_features(feats, head, k)``
+-> ``[(token_index, contribution)]`` sorted by contribution (the tokens that pushed the head
+up most), which callers turn into evidence spans.  ``model.token_contributions(feats)`` gives
+the per-token matrix once; pass it as ``contrib=`` to the three methods above to avoid
+recomputing it.  The coach reuses these for its own heads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._text import Token
+
+__all__ = [
+    "Features",
+    "HashFeaturizer",
+    "LinearModel",
+    "file_sha256",
+    "shared_featurizer",
+    "sigmoid",
+]
+
+HEBREW_PREFIXES = frozenset("והבלמשכ")
+
+
+def sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A sparse hashed vector: ``idx`` (may repeat), ``val`` per entry, ``owner`` token."""
+
+    idx: npt.NDArray[np.int64]
+    val: npt.NDArray[np.float32]
+    owner: npt.NDArray[np.int32]
+
+
+def _h(s: str, mask: int) -> int:
+    return zlib.crc32(s.encode("utf-8", "surrogatepass")) & mask
+
+
+class HashFeaturizer:
+    """See the module docstring.  Token features are cached (bounded) by token text."""
+
+    def __init__(self, bits: int = 18, max_token_len: int = 40, cache_size: int = 200_000):
+        self.bits = bits
+        self.mask = (1 << bits) - 1
+        self.max_token_len = max_token_len
+        # Values are tuples of ints: the garbage collector stops tracking them, which keeps
+        # full collections cheap however large the cache grows.
+        self._cache: dict[str, tuple[int, ...]] = {}
+        self._bigram_cache: dict[str, int] = {}
+        self._cache_size = cache_size
+
+    def _token_features(self, w: str) -> tuple[int, ...]:
+        got = self._cache.get(w)
+        if got is not None:
+            return got
+        m = self.mask
+        w2 = w[: self.max_token_len]
+        out = [_h("w\x01" + w2, m)]
+        p = " " + w2 + " "
+        n = len(p)
+        for k in (2, 3, 4):
+            for i in range(n - k + 1):
+                out.append(_h("c\x01" + p[i : i + k], m))
+        if w2 and w2[0] in HEBREW_PREFIXES and len(w2) >= 4:
+            stem = w2[1:]
+            out.append(_h("w\x01" + stem, m))
+            if stem[0] in HEBREW_PREFIXES and len(stem) >= 4:
+                out.append(_h("w\x01" + stem[1:], m))
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        res = tuple(out)
+        self._cache[w] = res
+        return res
+
+    def transform(self, tokens: Sequence[Token]) -> Features:
+        ids: list[int] = []
+        lens: list[int] = []
+        tf = self._token_features
+        bc = self._bigram_cache
+        m = self.mask
+        prev = ""
+        cache = self._cache
+        for t in tokens:
+            f = cache.get(t.text) or tf(t.text)
+            ids.extend(f)
+            n = len(f)
+            if prev:
+                key = prev + " " + t.text
+                bid = bc.get(key)
+                if bid is None:
+                    bid = _h("b\x01" + key, m)
+                    if len(bc) >= self._cache_size:
+                        bc.clear()
+                    bc[key] = bid
+                ids.append(bid)
+                n += 1
+            lens.append(n)
+            prev = t.text
+        if not ids:
+            empty_i: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+            return Features(empty_i, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32))
+        idx = np.asarray(ids, dtype=np.int64)
+        owner = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
+        _, counts = np.unique(idx, return_counts=True)
+        norm = float(np.sqrt(np.dot(counts, counts)))
+        val = np.full(idx.shape[0], 1.0 / norm, dtype=np.float32)
+        return Features(idx, val, owner)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "kind": "hash-crc32-word12-char234",
+            "bits": self.bits,
+            "max_token_len": self.max_token_len,
+        }
+
+
+@lru_cache(maxsize=4)
+def shared_featurizer(bits: int = 18) -> HashFeaturizer:
+    """One featurizer (and token cache) per bit width for the whole process."""
+    return HashFeaturizer(bits=bits)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+class LinearModel:
+    """Several linear heads over one hashed feature space plus named dense features."""
+
+    def __init__(
+        self,
+        heads: Sequence[str],
+        weights: npt.NDArray[np.float32],
+        bias: npt.NDArray[np.float64],
+        dense_names: Sequence[str],
+        dense_weights: npt.NDArray[np.float64],
+        calib_a: npt.NDArray[np.float64],
+        calib_b: npt.NDArray[np.float64],
+        meta: Mapping[str, Any],
+        version: str = "",
+    ) -> None:
+        self.heads = tuple(heads)
+        self.head_index = {h: i for i, h in enumerate(self.heads)}
+        self.weights = weights  # (2**bits, n_heads) float32
+        self.bias = bias
+        self.dense_names = tuple(dense_names)
+        self.dense_index = {n: i for i, n in enumerate(self.dense_names)}
+        self.dense_weights = dense_weights  # (n_dense, n_heads)
+        self.calib_a = calib_a
+        self.calib_b = calib_b
+        self.meta = dict(meta)
+        self.version = version
+        self.featurizer = shared_featurizer(int(self.meta.get("bits", 18)))
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            bits = int(meta["bits"])
+            heads = [str(h) for h in z["heads"]]
+            w = np.zeros((1 << bits, len(heads)), dtype=np.float32)
+            w[z["rows"].astype(np.int64)] = z["weights"].astype(np.float32)
+            return cls(
+                heads,
+                w,
+                z["bias"].astype(np.float64),
+                [str(n) for n in z["dense_names"]],
+                z["dense_weights"].astype(np.float64),
+                z["calib_a"].astype(np.float64),
+                z["calib_b"].astype(np.float64),
+                meta,
+                version=file_sha256(path),
+            )
+
+    def save(self, path: Path) -> None:
+        rows = np.flatnonzero(np.any(self.weights != 0, axis=1)).astype(np.int32)
+        meta = dict(self.meta)
+        meta["bits"] = self.featurizer.bits
+        np.savez_compressed(
+            path,
+            rows=rows,
+            weights=self.weights[rows].astype(np.float16),
+            bias=self.bias,
+            heads=np.array(self.heads),
+            dense_names=np.array(self.dense_names, dtype=str),
+            dense_weights=self.dense_weights,
+            calib_a=self.calib_a,
+            calib_b=self.calib_b,
+            meta=np.array(json.dumps(meta, ensure_ascii=False)),
+        )
+
+    def dense_vector(self, dense: Mapping[str, float]) -> npt.NDArray[np.float64]:
+        x = np.zeros(len(self.dense_names), dtype=np.float64)
+        for k, v in dense.items():
+            i = self.dense_index.get(k)
+            if i is not None:
+                x[i] = v
+        return x
+
+    def token_contributions(self, feats: Features) -> npt.NDArray[np.float32]:
+        """Per-token contribution to every head: ``(n_tokens, n_heads)`` (one gather).
+
+        Summed over tokens it is the n-gram part of the logits; a row tells how much one word
+        (its word, character and bigram features) pushed each head.
+        """
+        if not feats.idx.size:
+            return np.zeros((0, len(self.heads)), dtype=np.float32)
+        w = self.weights[feats.idx]
+        w *= feats.val[:, None]
+        own = feats.owner
+        starts = np.flatnonzero(np.concatenate(([True], own[1:] != own[:-1])))
+        out: npt.NDArray[np.float32] = np.add.reduceat(w, starts, axis=0)
+        return out
+
+    def logits(
+        self,
+        feats: Features,
+        dense: Mapping[str, float] | None = None,
+        contrib: npt.NDArray[np.float32] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """Raw scores; pass ``contrib`` (from :meth:`token_contributions`) to reuse it."""
+        z = self.bias.copy()
+        if contrib is None and feats.idx.size:
+            contrib = self.token_contributions(feats)
+        if contrib is not None and contrib.size:
+            z += contrib.sum(axis=0, dtype=np.float64)
+        if dense and self.dense_names:
+            z += self.dense_vector(dense) @ self.dense_weights
+        return z
+
+    def predict_proba(
+        self,
+        feats: Features,
+        dense: Mapping[str, float] | None = None,
+        contrib: npt.NDArray[np.float32] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        return sigmoid(self.calib_a * self.logits(feats, dense, contrib) + self.calib_b)
+
+    def top_features(
+        self,
+        feats: Features,
+        head: str,
+        k: int = 3,
+        contrib: npt.NDArray[np.float32] | None = None,
+    ) -> list[tuple[int, float]]:
+        """Tokens (by index) whose features pushed ``head`` up most, with contributions."""
+        if contrib is None:
+            contrib = self.token_contributions(feats)
+        if not contrib.size:
+            return []
+        col = contrib[:, self.head_index[head]]
+        if col.shape[0] > k:
+            part = np.argpartition(-col, k)[:k]
+            order = part[np.argsort(-col[part])]
+        else:
+            order = np.argsort(-col)
+        return [(int(i), float(col[i])) for i in order if col[i] > 0]

@@ -1,0 +1,320 @@
+"""Text normalisation with an offset map back to the original, scripts, Serbian
+transliteration, word tokens and sentences.
+
+Everything the engine matches or featurises runs on a :class:`Normalized` text: NFKC,
+case-folded, Hebrew points (niqqud, cantillation) removed, zero-width and bidi controls
+removed, lone surrogates replaced by U+FFFD and - when ``translit=True`` - Serbian
+Cyrillic written in Latin.  ``Normalized.span(start, end)`` maps a span of the normalised
+text back to the original string, so evidence always points at what the client wrote.
+
+Public helpers::
+
+    normalize(text, *, translit=False) -> Normalized
+    tokenize(text) -> list[Token]            # word tokens with (start, end)
+    sentences(text) -> list[tuple[int, int]] # sentence spans
+    cyr_to_lat(text) -> str                  # Serbian Cyrillic -> Latin (gaj)
+    lat_to_cyr(text) -> str                  # Serbian Latin -> Cyrillic (digraph aware)
+    script_of(text) -> str                   # "Latn" | "Cyrl" | "Hebr" | "Zyyy"
+    safe_text(text) -> str                   # lone surrogates replaced: encodable UTF-8
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Normalized",
+    "Token",
+    "cyr_to_lat",
+    "lat_to_cyr",
+    "normalize",
+    "safe_text",
+    "script_of",
+    "sentences",
+    "tokenize",
+]
+
+_CYR_TO_LAT: dict[str, str] = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ђ": "đ",
+    "е": "e",
+    "ж": "ž",
+    "з": "z",
+    "и": "i",
+    "ј": "j",
+    "к": "k",
+    "л": "l",
+    "љ": "lj",
+    "м": "m",
+    "н": "n",
+    "њ": "nj",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "ћ": "ć",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "č",
+    "џ": "dž",
+    "ш": "š",
+}
+for _c, _l in list(_CYR_TO_LAT.items()):
+    _CYR_TO_LAT[_c.upper()] = _l[0].upper() + _l[1:]
+_LAT_DIGRAPHS = {
+    "lj": "љ",
+    "nj": "њ",
+    "dž": "џ",
+    "Lj": "Љ",
+    "Nj": "Њ",
+    "Dž": "Џ",
+    "LJ": "Љ",
+    "NJ": "Њ",
+    "DŽ": "Џ",
+}
+_LAT_TO_CYR: dict[str, str] = {v: k for k, v in _CYR_TO_LAT.items() if len(v) == 1}
+_LAT_RE = re.compile(r"dž|lj|nj|Dž|Lj|Nj|DŽ|LJ|NJ|.", re.DOTALL)
+
+# Characters removed outright: zero-width, bidi controls, soft hyphen, BOM.
+_DROP = {
+    0x00AD,
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    0x2060,
+    0x2061,
+    0x2062,
+    0x2063,
+    0x2064,
+    0xFEFF,
+    0x061C,
+}
+_DROP.update(range(0x202A, 0x202F))
+_DROP.update(range(0x2066, 0x206A))
+# Hebrew points and cantillation marks (keep maqaf 05BE, paseq 05C0, sof pasuq 05C3, 05C6).
+_DROP.update(c for c in range(0x0591, 0x05C8) if c not in (0x05BE, 0x05C0, 0x05C3, 0x05C6))
+
+_CACHE: dict[str, str] = {}
+_CACHE_TR: dict[str, str] = {}
+_TABLE: dict[int, str] = {}
+_TABLE_TR: dict[int, str] = {}
+
+
+def _map_char(ch: str, translit: bool) -> str:
+    cache = _CACHE_TR if translit else _CACHE
+    got = cache.get(ch)
+    if got is not None:
+        return got
+    o = ord(ch)
+    if o in _DROP:
+        out = ""
+    elif 0xD800 <= o <= 0xDFFF:
+        out = "\ufffd"
+    else:
+        out = unicodedata.normalize("NFKC", ch).casefold()
+        # NFKC can produce points again (e.g. presentation forms): drop them too.
+        out = "".join(c for c in out if ord(c) not in _DROP)
+        if translit:
+            out = "".join(_CYR_TO_LAT.get(c, c) for c in out)
+    cache[ch] = out
+    return out
+
+
+def safe_text(text: str) -> str:
+    """Return ``text`` with lone surrogates replaced by U+FFFD (same length)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A normalised text and the map from its offsets to the original's.
+
+    ``offsets`` is ``None`` when normalisation kept a one-to-one alignment (offsets are equal);
+    otherwise ``offsets[i]`` is the original offset of normalised character ``i`` and
+    ``offsets[len(text)] == len(original)``.
+    """
+
+    original: str
+    text: str
+    offsets: npt.NDArray[np.int64] | None
+
+    def to_original(self, i: int) -> int:
+        """Original offset of normalised offset ``i`` (clamped to the text)."""
+        if self.offsets is None:
+            return max(0, min(i, len(self.original)))
+        i = max(0, min(i, len(self.text)))
+        return int(self.offsets[i])
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of the normalised span ``[start, end)``."""
+        if self.offsets is None:
+            n = len(self.original)
+            return max(0, min(start, n)), max(0, min(end, n))
+        s = self.to_original(start)
+        if end <= start:
+            return s, s
+        last = self.to_original(end - 1)
+        # end: one past the original character that produced the last normalised char, plus
+        # the combining marks that belong to it (not dropped controls that follow it).
+        e = last + 1
+        orig = self.original
+        while e < len(orig) and unicodedata.combining(orig[e]):
+            e += 1
+        return s, min(e, len(self.original))
+
+
+def normalize(text: str, *, translit: bool = False) -> Normalized:
+    """Normalise ``text`` for matching (see module docstring)."""
+    if text.isascii():
+        return Normalized(text, text.lower(), None)
+    src = text
+    if not unicodedata.is_normalized("NFC", _surrogate_free(text)):
+        return _normalize_clusters(text, translit)
+    regular = True
+    table = _TABLE_TR if translit else _TABLE
+    odd: list[str] = []
+    for ch in set(src):
+        mapped = _map_char(ch, translit)
+        table[ord(ch)] = mapped
+        if len(mapped) != 1:
+            regular = False
+            odd.append(ch)
+    out = src.translate(table)
+    if regular:
+        return Normalized(text, out, None)
+    # Few characters change length (Serbian lj/nj/dž, ß, ligatures, dropped controls): find
+    # them with one regex and fix the lengths there; everything else maps one to one.
+    lengths = np.ones(len(src), dtype=np.int64)
+    for m in _irregular_re(frozenset(odd), translit).finditer(src):
+        lengths[m.start()] = len(table[ord(m.group())])
+    offs = np.repeat(np.arange(len(src), dtype=np.int64), lengths)
+    offs = np.append(offs, np.int64(len(src)))
+    return Normalized(text, out, offs)
+
+
+@lru_cache(maxsize=512)
+def _irregular_re(chars: frozenset[str], translit: bool) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
+def _surrogate_free(text: str) -> str:
+    return safe_text(text)
+
+
+def _normalize_clusters(text: str, translit: bool) -> Normalized:
+    """Slow path for text that is not NFC: normalise base + combining marks together."""
+    out: list[str] = []
+    offs: list[int] = []
+    clean = safe_text(text)
+    i, n = 0, len(clean)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(clean[j]) and ord(clean[j]) not in _DROP:
+            j += 1
+        cluster = clean[i:j]
+        if j - i == 1:
+            piece = _map_char(cluster, translit)
+        else:
+            piece = unicodedata.normalize("NFKC", cluster).casefold()
+            piece = "".join(c for c in piece if ord(c) not in _DROP)
+            if translit:
+                piece = "".join(_CYR_TO_LAT.get(c, c) for c in piece)
+        out.append(piece)
+        offs.extend([i] * len(piece))
+        i = j
+    offs.append(n)
+    return Normalized(text, "".join(out), np.asarray(offs, dtype=np.int64))
+
+
+def cyr_to_lat(text: str) -> str:
+    """Transliterate Serbian Cyrillic to Latin (Gaj's alphabet); other characters kept."""
+    return "".join(_CYR_TO_LAT.get(c, c) for c in text)
+
+
+def lat_to_cyr(text: str) -> str:
+    """Transliterate Serbian Latin to Cyrillic (lj, nj, dž as one letter); others kept."""
+    out: list[str] = []
+    for m in _LAT_RE.finditer(text):
+        g = m.group(0)
+        out.append(_LAT_DIGRAPHS.get(g) or _LAT_TO_CYR.get(g, g))
+    return "".join(out)
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LATN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_CYRL = re.compile(r"[\u0400-\u04FF]")
+_HEBR = re.compile(r"[\u05D0-\u05EA\uFB1D-\uFB4F]")
+
+
+def script_of(text: str) -> str:
+    """Dominant script of the letters in ``text``: Latn, Cyrl, Hebr, or Zyyy (none)."""
+    if text.isascii():
+        return "Latn" if _ASCII_LETTER.search(text) else "Zyyy"
+    sample = text[:4000]
+    counts = {
+        "Latn": len(_LATN.findall(sample)),
+        "Cyrl": len(_CYRL.findall(sample)),
+        "Hebr": len(_HEBR.findall(sample)),
+    }
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > 0 else "Zyyy"
+
+
+class Token(NamedTuple):
+    """A word token: its text and ``[start, end)`` offsets in the text it came from."""
+
+    text: str
+    start: int
+    end: int
+
+
+_WORD = re.compile(r"\w+(?:['’\"״׳\-]\w+)*")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word tokens (letters/digits, with inner apostrophes, hyphens and Hebrew geresh)."""
+    return [Token(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+_SENT_END = re.compile(r"[.!?…。]+[\"'”’»)\]]*(?=\s|$)|\n\s*\n|\n")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)``, trimmed of surrounding whitespace, never empty."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        _add_trimmed(text, start, end, spans)
+        start = end
+    _add_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))

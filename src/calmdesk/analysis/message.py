@@ -1,0 +1,798 @@
+"""analyze_message / analyze_many: everything the engine reads in one client message.
+
+Pipeline (one pass, no network, numpy only):
+
+1. Bound the input: texts over ``MAX_CHARS`` are analysed on the first ``HEAD_CHARS`` and the
+   last ``TAIL_CHARS`` characters (``truncated=True``, ``analysed_ranges``); the crisis scan
+   always reads up to ``CRISIS_MAX_CHARS`` so a threat late in a long message is not lost.
+2. Script, normalisation (Serbian Cyrillic read as Latin), tokens, hashed n-gram features.
+3. Language (``_language``), then the language pack's lexicon matches (``_rules``).
+4. Linear heads (``models/core.npz``) over the n-gram features fused with lexicon counts,
+   calibrated, with per-language thresholds: emotions, sentiment, hostility, complaint,
+   self-harm risk.
+5. Rules: crisis (with negation, quotation and idiom guards), intensity, escalation (with the
+   case's earlier messages as context), root causes, expectation gap, questions/requests.
+6. Evidence for every score: top contributing tokens of each head and the rule matches.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _language
+from ._rules import Match, Pack, load_pack, pack_code_for
+from ._scoring import Features, HashFeaturizer, LinearModel, shared_featurizer
+from ._text import Normalized, Token, normalize, safe_text, script_of, sentences, tokenize
+from ._types import (
+    EMOTIONS,
+    Complaint,
+    CrisisSignal,
+    EmotionScores,
+    Escalation,
+    EscalationReason,
+    Evidence,
+    ExpectationGap,
+    Hostility,
+    LanguageGuess,
+    MessageAnalysis,
+    Question,
+    RootCause,
+    Sentiment,
+    Span,
+)
+
+__all__ = [
+    "ENGINE_VERSION",
+    "MAX_CHARS",
+    "Prepared",
+    "analyze_many",
+    "analyze_message",
+    "dense_features",
+    "prepare",
+]
+
+ENGINE_VERSION = "1.0.0"
+MAX_CHARS = 20_000
+HEAD_CHARS = 15_000
+TAIL_CHARS = 5_000
+CRISIS_MAX_CHARS = 2_000_000
+MAX_FEATURE_TOKENS = 3_000
+MODELS_DIR = Path(__file__).parent / "models"
+
+LEX_CATEGORIES = (
+    *EMOTIONS,
+    "insult",
+    "profanity",
+    "complaint",
+    "intensifier",
+    "repeat_contact",
+    "ultimatum",
+    "manager",
+)
+LANG_CODES = ("en", "pl", "sr", "he")
+CRISIS_KINDS = {
+    "self_harm": ("self_harm", "high"),
+    "self_harm_medium": ("self_harm", "medium"),
+    "violence": ("violence", "high"),
+    "violence_medium": ("violence", "medium"),
+}
+_CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom"})
+_WORDS2 = re.compile(r"[^\W\d_]{2,}")
+_ELONGATED = re.compile(r"(\w)\1{3,}")
+_EXCLAIM = re.compile(r"[!¡]{2,}|[?!]{3,}")
+_QUOTE = re.compile(r"(?:^|(?<=[\s(\[:]))[\"“„«»”]([^\"“”„«»\n]{1,300})[\"”“«»]")
+_CLAUSE_END = re.compile(r"[.!?;\n]|,\s+(?:but|ale|ali|a|אבל)\b")
+
+
+@dataclass
+class Prepared:
+    """A bounded, normalised, tokenised, featurised message (shared by training and run time)."""
+
+    original: str
+    text: str  # the bounded text (head + "\n" + tail when truncated)
+    ranges: tuple[tuple[int, int], ...]
+    truncated: bool
+    norm: Normalized
+    tokens: list[Token]
+    feats: Features
+    script: str
+    guess: LanguageGuess
+    pack: Pack
+    matches: list[Match]
+    dense: dict[str, float]
+    contrib: Any = None  # per-token head contributions, computed once
+
+    def orig_span(self, start: int, end: int) -> Span:
+        """Span in the original text of the normalised span ``[start, end)``."""
+        if self.norm.offsets is None and not self.truncated:
+            return Span(start, end, self.original[start:end])
+        a, b = self.norm.span(start, end)
+        a, b = self._unbound(a), self._unbound(max(a, b - 1)) + (1 if b > a else 0)
+        return Span(a, b, self.original[a:b])
+
+    def _unbound(self, i: int) -> int:
+        if not self.truncated:
+            return i
+        head = self.ranges[0][1]
+        if i <= head:
+            return i
+        return self.ranges[1][0] + max(0, i - head - 1)
+
+
+def _bound(text: str) -> tuple[str, tuple[tuple[int, int], ...], bool]:
+    n = len(text)
+    if n <= MAX_CHARS:
+        return text, ((0, n),), False
+    return (
+        text[:HEAD_CHARS] + "\n" + text[n - TAIL_CHARS :],
+        ((0, HEAD_CHARS), (n - TAIL_CHARS, n)),
+        True,
+    )
+
+
+@lru_cache(maxsize=1)
+def core_model() -> LinearModel:
+    return LinearModel.load(MODELS_DIR / "core.npz")
+
+
+@lru_cache(maxsize=1)
+def _joint() -> Any:
+    """Core heads and language heads side by side, so one gather feeds both."""
+    core, lid = core_model(), _language._model()
+    joint = np.ascontiguousarray(np.hstack([core.weights, lid.weights]))
+    core.weights = joint[:, : len(core.heads)]  # a view: no second copy in memory
+    return joint
+
+
+def _joint_contrib(feats: Features) -> Any:
+    w = _joint()[feats.idx]
+    w *= feats.val[:, None]
+    own = feats.owner
+    starts = np.flatnonzero(np.concatenate(([True], own[1:] != own[:-1])))
+    return np.add.reduceat(w, starts, axis=0)
+
+
+def _featurizer() -> HashFeaturizer:
+    return shared_featurizer(18)
+
+
+def dense_features(text: str, matches: Sequence[Match], language: str) -> dict[str, float]:
+    """Named dense features fused into the linear heads (lexicon counts and style cues)."""
+    counts: dict[str, float] = {}
+    for m in matches:
+        c = m.entry.category
+        counts[c] = counts.get(c, 0.0) + m.entry.weight
+    d = {"lex:" + c: math.log1p(counts[c]) for c in LEX_CATEGORIES if c in counts}
+    # Shouting: share of words (2+ letters) written in capitals.  Word-based, so Serbian
+    # Cyrillic and Latin (lj/љ) give the same value.
+    words = _WORDS2.findall(text[:5000])
+    if len(words) >= 3:
+        d["style:caps"] = sum(1 for w in words if w.isupper()) / len(words)
+    d["style:exclaim"] = math.log1p(len(_EXCLAIM.findall(text)) + text.count("!") * 0.3)
+    d["style:question"] = math.log1p(text.count("?"))
+    d["style:elongated"] = math.log1p(len(_ELONGATED.findall(text)))
+    code = pack_code_for(language)
+    d["lang:" + code] = 1.0
+    return d
+
+
+def prepare(text: str, *, lang: str | None = None, detect: bool = True) -> Prepared:
+    """Bound, normalise, tokenise, featurise and detect the language of ``text``.
+
+    ``lang`` is a hint (the client's or case's language); with ``detect=False`` it is taken
+    as the language without detection (training).
+    """
+    text = safe_text(text if isinstance(text, str) else str(text))
+    bounded, ranges, truncated = _bound(text)
+    script = script_of(bounded)
+    norm = normalize(bounded, translit=script == "Cyrl" or "Cyrl" in _scripts_present(bounded))
+    tokens = tokenize(norm.text)
+    feats = _featurizer().transform(tokens[:MAX_FEATURE_TOKENS])
+    contrib = None
+    if detect or not lang:
+        lid_z = None
+        if script == "Latn" and feats.idx.size:
+            # One gather serves the language model and all the engine's heads.
+            both = _joint_contrib(feats)
+            ncore = len(core_model().heads)
+            contrib = both[:, :ncore]
+            lid_z = _language._model().bias + both[:, ncore:].sum(axis=0, dtype=np.float64)
+        guess = _language.detect_language_tokens(
+            norm.text, tokens, feats, script, lang, lang_logits=lid_z
+        )
+    else:
+        guess = LanguageGuess(lang, script, 1.0, "given")
+    pack = load_pack(pack_code_for(guess.language))
+    matches = pack.lexicon.match(tokens)
+    dense = dense_features(bounded, matches, guess.language)
+    prep = Prepared(
+        text, bounded, ranges, truncated, norm, tokens, feats, script, guess, pack, matches, dense
+    )
+    prep.contrib = contrib
+    return prep
+
+
+_CYRL_ANY = re.compile(r"[\u0400-\u04FF]")
+
+
+def _scripts_present(text: str) -> tuple[str, ...]:
+    return ("Cyrl",) if _CYRL_ANY.search(text) else ()
+
+
+# ---------------------------------------------------------------- thresholds and heads
+
+
+def _threshold(model: LinearModel, head: str, language: str) -> float:
+    th: Mapping[str, Mapping[str, float]] = model.meta.get("thresholds", {})
+    per = th.get(head, {})
+    code = language if language in per else pack_code_for(language)
+    return float(per.get(code, per.get("default", 0.5)))
+
+
+def _trained(model: LinearModel, head: str, language: str) -> bool:
+    """Whether ``head`` had held-back data in ``language`` (so it has its own threshold)."""
+    per = model.meta.get("thresholds", {}).get(head, {})
+    return language in per or pack_code_for(language) in per
+
+
+def _r4(x: float) -> float:
+    return round(float(x), 4)
+
+
+# ---------------------------------------------------------------- crisis
+
+
+def _negated(p: Prepared, m: Match) -> bool:
+    """A negation word or phrase right before the match (same clause): "I would never ..."."""
+    if m.first == 0:
+        return False
+    lex = p.pack.lexicon
+    firsts = p.pack.negation_firsts
+    lo = max(0, m.first - 5)
+    if not any(lex.forms_of(p.tokens[j].text)[0] in firsts for j in range(lo, m.first)):
+        return False
+    words = [lex.forms_of(p.tokens[j].text)[0] for j in range(lo, m.first)]
+    for phrase in p.pack.negations:
+        k = len(phrase)
+        for gap in (0, 1):
+            seg = words[len(words) - k - gap : len(words) - gap] if len(words) >= k + gap else []
+            if seg and tuple(seg) == phrase:
+                j = m.first - gap - 1
+                between = p.norm.text[p.tokens[j].end : m.start]
+                if not re.search(r"[,.;:!?]", between):
+                    return True
+    return False
+
+
+def _quoted_ranges(text: str) -> list[tuple[int, int]]:
+    return [(q.start(1), q.end(1)) for q in _QUOTE.finditer(text)]
+
+
+def crisis_signals(p: Prepared) -> tuple[CrisisSignal, ...]:
+    """Rule-based crisis signals over the whole message (not only the bounded part)."""
+    if p.truncated:
+        full = prepare_crisis_text(p.original)
+        return tuple(s for part in full for s in part)
+    return _crisis_in(p)
+
+
+def prepare_crisis_text(text: str) -> list[tuple[CrisisSignal, ...]]:
+    """Scan a long text for crisis signals in overlapping windows (bounded work)."""
+    out: list[tuple[CrisisSignal, ...]] = []
+    limit = min(len(text), CRISIS_MAX_CHARS)
+    step, width = MAX_CHARS - 500, MAX_CHARS
+    for start in range(0, max(limit, 1), step):
+        chunk = text[start : start + width]
+        sub = prepare(chunk)
+        sigs = _crisis_in(sub)
+        out.append(tuple(_shift(s, start) for s in sigs))
+        if start + width >= limit:
+            break
+    seen: set[tuple[str, int]] = set()
+    dedup: list[tuple[CrisisSignal, ...]] = []
+    for group in out:
+        keep = []
+        for s in group:
+            key = (s.kind, s.span.start)
+            if key not in seen:
+                seen.add(key)
+                keep.append(s)
+        dedup.append(tuple(keep))
+    return dedup
+
+
+def _shift(s: CrisisSignal, k: int) -> CrisisSignal:
+    def sh(sp: Span) -> Span:
+        return Span(sp.start + k, sp.end + k, sp.text)
+
+    ev = tuple(Evidence(e.target, e.source, e.label, e.weight, sh(e.span)) for e in s.evidence)
+    return CrisisSignal(s.kind, s.severity, sh(s.span), ev, s.rule)
+
+
+def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
+    crisis = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
+    if not crisis:
+        return ()
+    idioms = [m for m in crisis if m.entry.category == "idiom"]
+    quotes = _quoted_ranges(p.norm.text)
+    kept: list[Match] = []
+    for m in crisis:
+        if m.entry.category == "idiom":
+            continue
+        if any(i.start < m.end and m.start < i.end for i in idioms):
+            continue
+        if any(a <= m.start and m.end <= b for a, b in quotes):
+            continue
+        if _negated(p, m):
+            continue
+        kept.append(m)
+    # "I will kill myself": the reflexive self-harm reading wins over a violence match inside it.
+    selfharm = [m for m in kept if CRISIS_KINDS[m.entry.category][0] == "self_harm"]
+    if selfharm:
+        kept = [
+            m
+            for m in kept
+            if CRISIS_KINDS[m.entry.category][0] == "self_harm"
+            or not any(s.start < m.end and m.start < s.end and s.end >= m.end for s in selfharm)
+        ]
+    # Overlapping matches of one kind become one signal spanning them all.
+    groups: list[list[Match]] = []
+    for m in sorted(kept, key=lambda m: (CRISIS_KINDS[m.entry.category][0], m.start)):
+        g = groups[-1] if groups else None
+        if (
+            g
+            and CRISIS_KINDS[g[0].entry.category][0] == CRISIS_KINDS[m.entry.category][0]
+            and m.start < max(x.end for x in g)
+        ):
+            g.append(m)
+        else:
+            groups.append([m])
+    out: list[CrisisSignal] = []
+    for g in groups:
+        kind = CRISIS_KINDS[g[0].entry.category][0]
+        severity = (
+            "high" if any(CRISIS_KINDS[m.entry.category][1] == "high" for m in g) else "medium"
+        )
+        sp = p.orig_span(min(m.start for m in g), max(m.end for m in g))
+        ev = tuple(
+            Evidence(
+                f"crisis.{kind}",
+                "lexicon",
+                m.entry.label,
+                m.entry.weight,
+                p.orig_span(m.start, m.end),
+            )
+            for m in g
+        )
+        out.append(CrisisSignal(kind, severity, sp, ev, f"{p.pack.code}/{g[0].entry.source}"))
+    out.sort(key=lambda c: c.span.start)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- other rules
+
+
+def _clause_after(p: Prepared, start: int, limit: int = 200) -> tuple[int, int]:
+    t = p.norm.text
+    m = _CLAUSE_END.search(t, start + 1, min(len(t), start + limit))
+    end = m.start() if m else min(len(t), start + limit)
+    while end > start and t[end - 1].isspace():
+        end -= 1
+    return start, max(end, start + 1)
+
+
+def _expectation_gap(p: Prepared) -> ExpectationGap:
+    found: dict[str, Span] = {}
+    for m in p.matches:
+        c = m.entry.category
+        if c in ("expected", "received", "wants", "since") and c not in found:
+            if c == "since":
+                found[c] = p.orig_span(m.start, m.end)
+            else:
+                a, b = _clause_after(p, m.start)
+                found[c] = p.orig_span(a, b)
+    return ExpectationGap(
+        found.get("expected"), found.get("received"), found.get("since"), found.get("wants")
+    )
+
+
+def _questions(p: Prepared) -> tuple[Question, ...]:
+    out: list[Question] = []
+    req_starts = [m.start for m in p.matches if m.entry.category == "request"]
+    t = p.norm.text
+    for a, b in sentences(t):
+        if b - a > 600:
+            continue
+        if t[a:b].rstrip().endswith(("?", "？", ";")) and "?" in t[a:b]:
+            out.append(Question("question", p.orig_span(a, b)))
+        elif any(a <= s < b for s in req_starts):
+            out.append(Question("request", p.orig_span(a, b)))
+        if len(out) >= 20:
+            break
+    return tuple(out)
+
+
+def _root_causes(p: Prepared) -> tuple[RootCause, ...]:
+    acc: dict[str, float] = {}
+    where: dict[str, list[Match]] = {}
+    for m in p.matches:
+        c = m.entry.category
+        if c.startswith("rc:"):
+            code = c[3:]
+            acc[code] = acc.get(code, 0.0) + m.entry.weight
+            where.setdefault(code, []).append(m)
+    ranked = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    return tuple(
+        RootCause(
+            code,
+            _r4(1.0 - math.exp(-0.7 * w)),
+            tuple(p.orig_span(m.start, m.end) for m in where[code][:3]),
+        )
+        for code, w in ranked
+    )
+
+
+_INTENSITY_WEIGHTS = {
+    "profanity": 0.6,
+    "insult": 0.7,
+    "intensifier": 0.15,
+    "repeat_contact": 0.5,
+    "ultimatum": 0.6,
+    "manager": 0.3,
+}
+
+
+def _intensity(p: Prepared, probs: Mapping[str, float]) -> tuple[float, list[Evidence]]:
+    ev: list[Evidence] = []
+    z = 0.0
+    for m in p.matches:
+        w = _INTENSITY_WEIGHTS.get(m.entry.category)
+        if w:
+            z += w
+            if len(ev) < 8:
+                ev.append(
+                    Evidence(
+                        "intensity",
+                        "lexicon",
+                        f"{m.entry.category}: {m.entry.label}",
+                        w,
+                        p.orig_span(m.start, m.end),
+                    )
+                )
+    caps = p.dense.get("style:caps", 0.0)
+    if caps > 0.5:
+        z += 1.2 * (caps - 0.3)
+        ev.append(Evidence("intensity", "rule", "capitals", caps, Span(0, 0, "")))
+    for mm in _EXCLAIM.finditer(p.text):
+        z += 0.35
+        if len(ev) < 10:
+            a, b = mm.start(), mm.end()
+            ev.append(
+                Evidence(
+                    "intensity",
+                    "rule",
+                    "repeated punctuation",
+                    0.35,
+                    Span(p._unbound(a), p._unbound(b - 1) + 1, p.text[a:b]),
+                )
+            )
+    z += 0.3 * p.dense.get("style:elongated", 0.0)
+    z += 1.2 * max(probs.get("emo_anger", 0.0), probs.get("hostility", 0.0))
+    z += 0.5 * probs.get("emo_frustration", 0.0)
+    return _r4(1.0 - math.exp(-0.8 * z)), ev
+
+
+def _level(score: float) -> str:
+    if score >= 0.72:
+        return "high"
+    if score >= 0.42:
+        return "medium"
+    return "low"
+
+
+def _escalation_score(p: Prepared, probs: Mapping[str, float], intensity: float) -> float:
+    cats = {m.entry.category for m in p.matches}
+    s = 0.35 * max(probs.get("emo_anger", 0.0), probs.get("emo_frustration", 0.0))
+    s += 0.25 * probs.get("hostility", 0.0) + 0.25 * intensity
+    s += 0.15 * probs.get("complaint", 0.0) + 0.1 * probs.get("sent_neg", 0.0)
+    s += 0.15 * ("ultimatum" in cats) + 0.1 * ("repeat_contact" in cats) + 0.1 * ("manager" in cats)
+    return min(1.0, s)
+
+
+def _escalation(
+    p: Prepared,
+    probs: Mapping[str, float],
+    intensity: float,
+    crisis: Sequence[CrisisSignal],
+    context: Sequence[str],
+) -> Escalation:
+    score = _escalation_score(p, probs, intensity)
+    reasons: list[EscalationReason] = []
+    by_cat: dict[str, list[Span]] = {}
+    for m in p.matches:
+        if m.entry.category in ("ultimatum", "repeat_contact", "manager", "insult"):
+            by_cat.setdefault(m.entry.category, []).append(p.orig_span(m.start, m.end))
+    texts = {
+        "ultimatum": "ultimatum or outside escalation (lawyer, press, cancelling)",
+        "repeat_contact": "the client says they have written or called before",
+        "manager": "asks for a manager or a person in charge",
+        "insult": "insults or abuse aimed at people",
+    }
+    for c, sp in by_cat.items():
+        reasons.append(EscalationReason(c, texts[c], tuple(sp[:4])))
+    anger = max(probs.get("emo_anger", 0.0), probs.get("emo_frustration", 0.0))
+    if anger >= 0.5:
+        reasons.append(EscalationReason("anger", f"anger/frustration {anger:.2f}"))
+    if intensity >= 0.5:
+        reasons.append(EscalationReason("intensity", f"intense wording {intensity:.2f}"))
+    trend = 0.0
+    if context:
+        prev = [_escalation_score(q, qp, qi) for q, qp, qi in (_light(c) for c in context[-5:])]
+        if prev:
+            base = sum(prev[-3:]) / len(prev[-3:])
+            trend = score - base
+            if trend > 0.12:
+                reasons.append(
+                    EscalationReason(
+                        "rising", f"rising against earlier messages ({base:.2f} -> {score:.2f})"
+                    )
+                )
+            elif trend < -0.12:
+                reasons.append(EscalationReason("calming", "calmer than earlier messages"))
+            # Rising raises (momentum); a hot case stays warm even if this message is calmer;
+            # a clear calming pulls part of that back.
+            score = (
+                score
+                + 0.3 * max(0.0, trend)
+                + 0.3 * max(0.0, base - score)
+                - 0.15 * max(0.0, -trend)
+            )
+            score = min(1.0, max(0.0, score))
+    level = _level(score)
+    rule_based = [c for c in crisis if not c.rule.startswith("model:")]
+    if rule_based:
+        level = "critical"
+        score = max(score, 0.95)
+        reasons.insert(
+            0,
+            EscalationReason(
+                "crisis",
+                "possible threat of violence or self-harm: follow the organization's protocol now",
+                tuple(c.span for c in rule_based[:4]),
+            ),
+        )
+    elif crisis:
+        # Only the self-harm model fired (no explicit statement): at least "high", and say why.
+        level = "critical" if level == "high" else "high"
+        score = max(score, 0.75)
+        reasons.insert(
+            0,
+            EscalationReason(
+                "crisis_risk",
+                "wording similar to people at risk of self-harm (model): read carefully and "
+                "follow the protocol if in doubt",
+                tuple(c.span for c in crisis[:4]),
+            ),
+        )
+    return Escalation(level, _r4(score), tuple(reasons), _r4(trend))
+
+
+def _light(text: str) -> tuple[Prepared, dict[str, float], float]:
+    p = prepare(text)
+    probs = _head_probs(p)
+    inten, _ = _intensity(p, probs)
+    return p, probs, inten
+
+
+def _contrib(p: Prepared) -> Any:
+    if p.contrib is None:
+        p.contrib = core_model().token_contributions(p.feats)
+    return p.contrib
+
+
+def _head_probs(p: Prepared) -> dict[str, float]:
+    m = core_model()
+    pr = m.predict_proba(p.feats, p.dense, _contrib(p))
+    return {h: float(pr[i]) for i, h in enumerate(m.heads)}
+
+
+# ---------------------------------------------------------------- evidence
+
+
+_HEAD_TARGET = {
+    **{f"emo_{e}": f"emotion.{e}" for e in EMOTIONS},
+    "sent_neg": "sentiment.negative",
+    "sent_pos": "sentiment.positive",
+    "hostility": "hostility",
+    "complaint": "complaint",
+    "self_harm": "crisis.self_harm",
+}
+_LEX_TARGET = {
+    **{e: f"emotion.{e}" for e in EMOTIONS},
+    "insult": "hostility",
+    "profanity": "hostility",
+    "complaint": "complaint",
+}
+
+
+def _model_evidence(p: Prepared, head: str, k: int = 3) -> list[Evidence]:
+    m = core_model()
+    out = []
+    for ti, w in m.top_features(p.feats, head, k, _contrib(p)):
+        t = p.tokens[ti]
+        out.append(
+            Evidence(_HEAD_TARGET[head], "model", t.text, _r4(w), p.orig_span(t.start, t.end))
+        )
+    return out
+
+
+def _heads_evidence(p: Prepared, heads: Sequence[str], k: int = 3) -> list[Evidence]:
+    """Top ``k`` contributing tokens of each head in ``heads`` (one numpy pass for all)."""
+    if not heads:
+        return []
+    m = core_model()
+    contrib = _contrib(p)
+    n = contrib.shape[0]
+    if not n:
+        return []
+    sub = contrib[:, [m.head_index[h] for h in heads]]
+    kk = min(k, n)
+    if n > kk:
+        part = np.argpartition(-sub, kk - 1, axis=0)[:kk]
+    else:
+        part = np.repeat(np.arange(n)[:, None], len(heads), axis=1)
+    vals = np.take_along_axis(sub, part, axis=0).T.tolist()
+    idxs = part.T.tolist()
+    out: list[Evidence] = []
+    for h, vs, ix in zip(heads, vals, idxs, strict=True):
+        for w, ti in sorted(zip(vs, ix, strict=True), reverse=True):
+            if w > 0:
+                t = p.tokens[ti]
+                out.append(
+                    Evidence(_HEAD_TARGET[h], "model", t.text, _r4(w), p.orig_span(t.start, t.end))
+                )
+    return out
+
+
+# ---------------------------------------------------------------- public API
+
+
+def analyze_message(
+    text: str,
+    *,
+    lang: str | None = None,
+    context: Sequence[str] = (),
+    root_cause_model: Any = None,
+) -> MessageAnalysis:
+    """Analyse one client message.
+
+    ``lang`` is the client's or case's language (a hint: used when the text itself carries no
+    clear cue, e.g. Serbian vs Croatian Latin).  ``context`` holds earlier messages of the same
+    case, oldest first; it moves the escalation level with the trajectory.
+    ``root_cause_model`` (a fitted :class:`RootCauseModel`) replaces the default taxonomy.
+    """
+    p = prepare(text, lang=lang)
+    return _analyze(p, context, root_cause_model)
+
+
+def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> MessageAnalysis:
+    model = core_model()
+    probs = _head_probs(p)
+    language = p.guess.language
+    emotions = EmotionScores(**{e: _r4(probs[f"emo_{e}"]) for e in EMOTIONS})
+    labels = frozenset(
+        e for e in EMOTIONS if probs[f"emo_{e}"] >= _threshold(model, f"emo_{e}", language)
+    )
+    pn, pp = probs["sent_neg"], probs["sent_pos"]
+    tn, tp = _threshold(model, "sent_neg", language), _threshold(model, "sent_pos", language)
+    if pn >= tn and (pn - tn) >= (pp - tp):
+        slabel = "negative"
+    elif pp >= tp:
+        slabel = "positive"
+    else:
+        slabel = "neutral"
+    sentiment = Sentiment(slabel, _r4(max(-1.0, min(1.0, pp - pn))))
+    cats = {m.entry.category for m in p.matches}
+    hp = probs["hostility"]
+    h_model = hp >= _threshold(model, "hostility", language)
+    if not _trained(model, "hostility", language):
+        # No in-language training data for this head: the model alone does not decide, an
+        # insult or profanity of the pack must back it.
+        h_model = h_model and bool(cats & {"insult", "profanity"})
+    hostility = Hostility(_r4(hp), h_model)
+    cp = probs["complaint"]
+    # A complaint reports a breach of expectations: the model says so, or a complaint cue of
+    # the pack (not delivered, charged twice, broken ...) appears in a negative message.
+    cue = "complaint" in cats
+    c_model = cp >= _threshold(model, "complaint", language)
+    if not _trained(model, "complaint", language):
+        c_model = c_model and cue
+    complaint = Complaint(_r4(cp), c_model or (cue and slabel == "negative"))
+    intensity, int_ev = _intensity(p, probs)
+
+    crisis = list(crisis_signals(p))
+    sh = probs["self_harm"]
+    # The self-harm head is trained on English only (C-SSRS): elsewhere the rules decide.
+    if (
+        _trained(model, "self_harm", language)
+        and sh >= _threshold(model, "self_harm", language)
+        and not any(c.kind == "self_harm" for c in crisis)
+    ):
+        ev = tuple(_model_evidence(p, "self_harm", 3))
+        span = ev[0].span if ev else Span(0, 0, "")
+        crisis.append(CrisisSignal("self_harm", "medium", span, ev, "model:self_harm"))
+    crisis_t = tuple(crisis)
+
+    evidence: list[Evidence] = []
+    heads = [f"emo_{e}" for e in EMOTIONS if e in labels]
+    heads += ["sent_neg" if slabel == "negative" else "sent_pos"] if slabel != "neutral" else []
+    heads += ["hostility"] if hostility.present else []
+    heads += ["complaint"] if complaint.present else []
+    evidence.extend(_heads_evidence(p, heads))
+    for m in p.matches:
+        tgt = _LEX_TARGET.get(m.entry.category)
+        if tgt and len(evidence) < 24:
+            evidence.append(
+                Evidence(tgt, "lexicon", m.entry.label, m.entry.weight, p.orig_span(m.start, m.end))
+            )
+    evidence.extend(int_ev)
+    for c in crisis_t:
+        evidence.extend(c.evidence)
+
+    escalation = _escalation(p, probs, intensity, crisis_t, context)
+    if root_cause_model is not None:
+        roots = tuple(root_cause_model.rank(p.original, lang=language))
+    else:
+        roots = _root_causes(p)
+    versions = {
+        "engine": ENGINE_VERSION,
+        f"pack:{p.pack.code}": p.pack.version,
+        "model:core": model.version,
+        "model:langid": _language._model().version,
+    }
+    if root_cause_model is not None:
+        versions["model:root_causes"] = str(getattr(root_cause_model, "version", "custom"))
+    return MessageAnalysis(
+        language=language,
+        script=p.guess.script,
+        language_confidence=_r4(p.guess.confidence),
+        emotions=emotions,
+        labels=labels,
+        sentiment=sentiment,
+        hostility=hostility,
+        complaint=complaint,
+        intensity=intensity,
+        crisis=crisis_t,
+        escalation=escalation,
+        root_causes=roots,
+        expectation_gap=_expectation_gap(p),
+        questions=_questions(p),
+        evidence=tuple(evidence),
+        versions=versions,
+        length=len(p.original),
+        truncated=p.truncated,
+        analysed_ranges=p.ranges,
+    )
+
+
+def analyze_many(texts: Iterable[str], *, lang: str | None = None) -> Iterator[MessageAnalysis]:
+    """Analyse many messages (lazily, in order; shares all caches and loaded models)."""
+    for t in texts:
+        yield analyze_message(t, lang=lang)
+
+
+def warm_up() -> None:
+    """Load the models and all four packs (e.g. at worker start)."""
+    core_model()
+    _language._model()
+    _joint()
+    for code in LANG_CODES:
+        load_pack(code)

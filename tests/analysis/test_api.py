@@ -1,0 +1,141 @@
+"""Public API shape: keys, ranges, JSON round trip, evidence, versions, context, root causes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from calmdesk import analysis
+from calmdesk.analysis import (
+    EMOTIONS,
+    SCHEMA,
+    MessageAnalysis,
+    RootCauseModel,
+    analyze_many,
+    analyze_message,
+    detect_language,
+)
+
+ANGRY = (
+    "This is the THIRD time I write!!! You charged me twice and nobody answers. "
+    "I want my money back by tomorrow or I'm calling my lawyer. Why is this so hard?"
+)
+
+
+def test_all_exports_exist() -> None:
+    for name in analysis.__all__:
+        assert hasattr(analysis, name), name
+
+
+def test_shape_and_ranges() -> None:
+    a = analyze_message(ANGRY, lang="en")
+    assert tuple(a.emotions) == EMOTIONS
+    assert a.labels <= set(EMOTIONS)
+    assert a.sentiment.label == "negative" and a.sentiment.score < 0
+    assert a.complaint.present
+    assert a.intensity > 0.5
+    assert a.escalation.level in ("medium", "high")
+    codes = {r.code for r in a.escalation.reasons}
+    assert {"ultimatum", "repeat_contact"} <= codes
+    assert a.root_causes[0].code == "billing"
+    assert any(q.kind == "question" and q.span.text.endswith("?") for q in a.questions)
+    assert any(q.kind == "request" for q in a.questions)
+    assert a.expectation_gap.wants is not None
+    assert a.versions["engine"] and any(k.startswith("pack:en") for k in a.versions)
+    assert "model:core" in a.versions
+
+
+def test_evidence_points_at_the_text() -> None:
+    a = analyze_message(ANGRY, lang="en")
+    assert a.evidence
+    for e in a.evidence:
+        assert ANGRY[e.span.start : e.span.end] == e.span.text
+    targets = {e.target.split(".")[0] for e in a.evidence}
+    assert {"emotion", "sentiment", "complaint", "intensity"} <= targets
+
+
+def test_to_dict_round_trip() -> None:
+    a = analyze_message(ANGRY)
+    d = a.to_dict()
+    assert d["schema"] == SCHEMA
+    again = MessageAnalysis.from_dict(json.loads(json.dumps(d)))
+    assert again == a
+    assert again.to_dict() == d
+
+
+def test_positive_and_calm_messages() -> None:
+    a = analyze_message("Thank you so much, the replacement arrived and works perfectly!")
+    assert "gratitude" in a.labels
+    assert a.sentiment.label == "positive"
+    assert a.escalation.level == "low"
+    assert not a.crisis
+
+
+def test_context_trajectory_moves_escalation() -> None:
+    msg = "Still nothing. I am really annoyed now."
+    alone = analyze_message(msg, lang="en")
+    calm_before = analyze_message(msg, lang="en", context=["Hi, could you check my order?"])
+    hot_before = analyze_message(msg, lang="en", context=[ANGRY, ANGRY])
+    assert calm_before.escalation.trend > 0
+    assert hot_before.escalation.score > alone.escalation.score
+
+
+def test_analyze_many_matches_single() -> None:
+    texts = ["Dziękuję bardzo!", "Paket nije stigao.", "החבילה לא הגיעה", "Where is my parcel?"]
+    many = list(analyze_many(texts))
+    assert [m.language for m in many] == ["pl", "sr", "he", "en"]
+    assert many == [analyze_message(t) for t in texts]
+
+
+def test_detect_language() -> None:
+    assert detect_language("Zamówiłem paczkę dwa tygodnie temu i nadal nic.").language == "pl"
+    assert detect_language("I ordered a parcel two weeks ago and still nothing.").language == "en"
+    g = detect_language("Наручио сам пакет пре две недеље.")
+    assert (g.language, g.script) == ("sr", "Cyrl")
+    assert detect_language("Naručio sam paket prije dva tjedna i što sad?").language == "hr"
+    assert detect_language("Naručio sam paket pre dve nedelje i šta sad?").language == "sr"
+    assert detect_language("Naručio sam paket.", hint="bs").language == "bs"
+    assert detect_language("הזמנתי חבילה לפני שבועיים").language == "he"
+    assert detect_language("12345 !!!").language == "und"
+
+
+def test_root_cause_model_fit_save_load(tmp_path: Path) -> None:
+    texts = [
+        "The app crashes when I open the camera",
+        "Login screen freezes after the update",
+        "Aplikacja się zawiesza przy logowaniu",
+        "The website shows an error on checkout",
+        "My card was charged twice",
+        "Invoice shows the wrong amount",
+        "Pobrano mi dwa razy za fakturę",
+        "Why is there an extra fee on my bill",
+        "The courier left the parcel in the rain",
+        "Driver threw the box over the fence",
+        "Kurier zostawił paczkę pod drzwiami",
+        "Delivery guy was rude at the door",
+    ]
+    labels = ["app"] * 4 + ["money"] * 4 + ["courier"] * 4
+    m = RootCauseModel.fit(texts, labels)
+    assert m.rank("the app keeps crashing")[0].code == "app"
+    assert m.rank("you charged my card twice")[0].code == "money"
+    path = tmp_path / "rc.npz"
+    m.save(path)
+    m2 = RootCauseModel.load(path)
+    assert m2.predict_proba("kurier rzucił paczkę") == m.predict_proba("kurier rzucił paczkę")
+    a = analyze_message("The courier threw my parcel over the fence", root_cause_model=m2)
+    assert a.root_causes[0].code == "courier"
+    assert a.versions["model:root_causes"] == m2.version
+    for s in a.root_causes[0].evidence:
+        assert s.text in "The courier threw my parcel over the fence"
+
+
+def test_no_django_import() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, calmdesk.analysis as a; a.analyze_message('hi there'); "
+        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
