@@ -179,6 +179,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _require_free_port(host, args.port)
     _apply_data_dir(args.data_dir)
     os.environ.setdefault("CALMDESK_ALLOWED_HOSTS", f"{host},localhost,127.0.0.1")
+    os.environ.setdefault("CALMDESK_BASE_URL", f"http://{host}:{args.port}")
+    os.environ.setdefault(
+        "CALMDESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
     _setup_django()
     from django.conf import settings
 
@@ -188,13 +192,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     summary = load_demo()
     print(f"calmdesk demo: {summary}", flush=True)
+    print(f"calmdesk demo: outgoing emails are written to {settings.EMAIL_FILE_PATH}", flush=True)
 
     env = _child_env()
     env["CALMDESK_DATA_DIR"] = str(settings.DATA_DIR)
     web = subprocess.Popen(_gunicorn_argv(host, args.port, 2, 4), env=env)
     worker = subprocess.Popen(_worker_argv(), env=env)
+    sweeper = subprocess.Popen(
+        [sys.executable, "-m", "calmdesk.cli", "tick", "--every", "60"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     if not _wait_for_http(host, args.port, 60, web):
-        _run_together([web, worker])
+        _run_together([web, worker, sweeper])
         raise CliError("the web server did not start; see the messages above")
     url = f"http://{host}:{args.port}/"
     print("", flush=True)
@@ -211,7 +221,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         import webbrowser
 
         webbrowser.open(url)
-    return _run_together([web, worker])
+    return _run_together([web, worker, sweeper])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -250,6 +260,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
         extra += ["--queue-name", args.queue]
     call_command("db_worker", *extra)
     return EXIT_OK
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    """Enqueue (or with --inline run) whatever is due and not done: reminders, escalations,
+    emails whose sender died.  Safe to run from several hosts at once."""
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from calmdesk.desk.tasks import tick
+
+    while True:
+        report = tick(inline=args.inline)
+        verb = "handled" if args.inline else "enqueued"
+        print(f"calmdesk tick: {report.total} due item(s) {verb}", flush=True)
+        if not args.every:
+            return EXIT_OK
+        time.sleep(args.every)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -432,6 +459,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue", default="", help="queue name (default: the default queue)")
     data_dir_arg(p)
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser(
+        "tick",
+        help="enqueue what is due: reminders, escalations, unsent emails",
+        description="Sweep for due reminders, overdue promises, unanswered escalation requests "
+        "and emails whose sender died, and enqueue them for the workers. Run it every minute "
+        "(cron, a systemd timer, or --every 60).",
+    )
+    p.add_argument("--every", type=int, default=0, metavar="SECONDS", help="repeat forever")
+    p.add_argument("--inline", action="store_true", help="do the work here, without a worker")
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_tick)
 
     p = sub.add_parser(
         "migrate",

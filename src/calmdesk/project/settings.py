@@ -141,6 +141,14 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_HOST = os.environ.get("CALMDESK_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("CALMDESK_SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("CALMDESK_FROM_EMAIL", "calmdesk@localhost")
+EMAIL_FILE_PATH = os.environ.get("CALMDESK_EMAIL_FILE_PATH", str(DATA_DIR / "outbox"))
+EMAIL_TIMEOUT = int(os.environ.get("CALMDESK_SMTP_TIMEOUT", "30"))
+
+# Links in emails (satisfaction check, alerts) point here; Message-IDs use the mail domain.
+CALMDESK_BASE_URL = os.environ.get("CALMDESK_BASE_URL", "http://127.0.0.1:8000")
+CALMDESK_MAIL_DOMAIN = os.environ.get("CALMDESK_MAIL_DOMAIN", "calmdesk.local")
+# A folder with the organization's own crisis protocols (<lang>.yaml), replacing the defaults.
+CALMDESK_CRISIS_PROTOCOL_DIR = os.environ.get("CALMDESK_CRISIS_PROTOCOL_DIR", "")
 
 LOGGING = {
     "version": 1,
