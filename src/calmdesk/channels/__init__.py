@@ -1,0 +1,1 @@
+"""Django app: inbound email, helpdesk connectors, history import (issue 9)."""
