@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",  # serves the API docs page's Swagger UI from our static files (no CDN)
     "calmdesk.desk",
+    "calmdesk.training",
+    "calmdesk.channels",
 ]
 
 MIDDLEWARE = [
