@@ -25,7 +25,7 @@ def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 60)
 
 @pytest.mark.parametrize(
     "command",
-    ["demo", "serve", "worker", "tick", "migrate", "createuser", "verify-log"],
+    ["demo", "serve", "worker", "tick", "poll-mail", "migrate", "createuser", "verify-log"],
 )
 def test_every_subcommand_has_help(command: str) -> None:
     result = run([command, "--help"])

@@ -279,6 +279,24 @@ def cmd_tick(args: argparse.Namespace) -> int:
         time.sleep(args.every)
 
 
+def cmd_poll_mail(args: argparse.Namespace) -> int:
+    """Fetch new mail from every enabled IMAP mailbox and file it on cases."""
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from calmdesk.channels.imap import poll_all
+
+    while True:
+        results = poll_all()
+        if not results:
+            print("calmdesk poll-mail: no enabled IMAP mailboxes", flush=True)
+        for result in results:
+            print(f"calmdesk poll-mail: {result}", flush=True)
+        if not args.every:
+            return EXIT_FAILURE if any(getattr(r, "error", "") for r in results) else EXIT_OK
+        time.sleep(args.every)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _apply_data_dir(args.data_dir)
     _setup_django()
@@ -471,6 +489,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inline", action="store_true", help="do the work here, without a worker")
     data_dir_arg(p)
     p.set_defaults(func=cmd_tick)
+
+    p = sub.add_parser(
+        "poll-mail",
+        help="fetch new mail from the IMAP mailboxes",
+        description="Fetch unseen mail from every enabled IMAP mailbox: store it durably, "
+        "then file each message on its case (unparseable mail goes to quarantine).",
+    )
+    p.add_argument("--every", type=int, default=0, metavar="SECONDS", help="repeat forever")
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_poll_mail)
 
     p = sub.add_parser(
         "migrate",

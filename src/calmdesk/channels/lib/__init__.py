@@ -1,0 +1,1 @@
+"""Pure helpers of the channels app (no Django in parse.py)."""
