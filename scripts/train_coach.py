@@ -1,6 +1,6 @@
 """Train the reply coach's small linear models on OPEN datasets only.
 
-    .venv/bin/python scripts/train_coach.py [--datasets ../shared/datasets]
+    .venv/bin/python scripts/train_coach.py [--datasets ../shared/datasets] [--only NAME]
 
 Writes ``src/calmdesk/analysis/models/coach_{politeness_en,positivity_en,politeness_he}.npz``
 (read at run time with numpy by ``calmdesk.analysis._scoring.LinearModel``) and prints the
@@ -11,12 +11,15 @@ figures that go into ``models/MODEL_CARD_coach.md``.
 * ``positivity_en``: positive_frames (CC BY-SA 4.0), ``text`` = 0, ``reframed_text`` = 1;
 * ``politeness_he``: hedetox_he (GPL-3.0), ``text`` = 0, ``detoxified`` = 1.
 
-Features: the engine's hashed word/bigram/char n-grams (``_scoring.HashFeaturizer``) of the
-normalised text.  Held-back data: stanford_politeness and hedetox_he ship only ``train.csv``;
-rows whose CRC-32 of ``id`` mod 100 >= 80 are never trained on (``scripts/eval_coach.py``
-reports on them).  positive_frames trains on ``train.csv`` only (``dev.csv`` is reported).
-Calibration (Platt ``a``, ``b``) is fitted on a further 15 % of the training rows, chosen by the
-same hash (mod 100 in 65..79), which the linear weights do not see.  EPITOME (NC) is never read.
+Features: ``_coach_features.doc_features`` (hashed words, bigrams and pseudo-tokens; the English
+models without character n-grams, ``"chars": false`` in their meta).  Held-back data:
+stanford_politeness and hedetox_he ship only ``train.csv``; rows whose CRC-32 of ``id`` mod
+100 >= 80 are never trained on (``scripts/eval_coach.py`` reports on them).  positive_frames
+trains on ``train.csv`` only (``dev.csv`` is reported).
+The regularisation is chosen by 5-fold cross-validation on the training rows (grouped by id),
+and Platt calibration (``a``, ``b``) is fitted on the out-of-fold decision values of the chosen
+setting, so no calibration row was seen by the weights that scored it.  EPITOME (NC) is never
+read.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -56,12 +61,13 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def featurize(texts: list[str], lang: str, fz: HashFeaturizer) -> sparse.csr_matrix:
+def featurize(texts: list[str], lang: str, fz: HashFeaturizer, chars: bool = True,
+              ) -> sparse.csr_matrix:  # fmt: skip
     rows, cols, vals = [], [], []
     markers = load_pack(lang).markers
     for i, t in enumerate(texts):
         norm = normalize(t, translit=lang == "sr")
-        f, _ = doc_features(norm.text, markers, fz.bits)
+        f, _ = doc_features(norm.text, markers, fz.bits, chars=chars)
         rows.extend([i] * len(f.idx))
         cols.extend(f.idx.tolist())
         vals.extend(f.val.tolist())
@@ -74,83 +80,118 @@ def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def train(name: str, lang: str, texts: list[str], labels: list[int], keys: list[str],
-          c: float, source: dict[str, str], target: list[float] | None = None,
-          ) -> dict[str, object]:  # fmt: skip
-    """Fit on buckets 0-64, calibrate on 65-79 (labels -1 = no class: not calibrated on).
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    return float(f1_score(y, pred, average="macro"))
 
-    With *target* a ridge regression on the continuous score (``c`` = alpha) replaces the
-    logistic regression (used for politeness, whose neutral rows carry information too).
+
+def _fit(x: sparse.csr_matrix, y: np.ndarray, t: np.ndarray | None, c: float,
+         ) -> tuple[np.ndarray, float]:  # fmt: skip
+    if t is None:
+        lr = LogisticRegression(C=c, max_iter=3000, solver="liblinear", class_weight="balanced")
+        lr.fit(x, y)
+        return np.asarray(lr.coef_[0]), float(lr.intercept_[0])
+    rg = Ridge(alpha=c)
+    rg.fit(x, t)
+    return np.asarray(rg.coef_), float(rg.intercept_)
+
+
+def out_of_fold(x: sparse.csr_matrix, y: np.ndarray, t: np.ndarray | None, groups: np.ndarray,
+                c: float, folds: int = 5) -> np.ndarray:  # fmt: skip
+    """Decision values of every row from a model that did not see its fold (grouped by id)."""
+    z = np.zeros(x.shape[0])
+    for tr, te in GroupKFold(n_splits=folds).split(x, groups=groups):
+        labelled = tr[y[tr] >= 0] if t is None else tr
+        coef, b = _fit(x[labelled], y[labelled], None if t is None else t[labelled], c)
+        z[te] = x[te] @ coef + b
+    return z
+
+
+def train(name: str, lang: str, texts: list[str], labels: list[int], keys: list[str],
+          grid: tuple[float, ...], source: dict[str, str], target: list[float] | None = None,
+          chars: bool = True) -> dict[str, object]:  # fmt: skip
+    """Choose the regularisation by 5-fold cross-validation (grouped by id: the two sides of a
+    pair stay in one fold), fit on all the rows given (the held-back part is never passed in),
+    and Platt-calibrate on the out-of-fold decision values of the labelled rows (labels -1 = no
+    class: trained on by the ridge, never calibrated on).
+
+    With *target* a ridge regression on the continuous score (``grid`` = alphas) replaces the
+    class-weighted logistic regression (``grid`` = C); used for politeness, whose neutral rows
+    carry information too.
     """
     fz = HashFeaturizer(bits=BITS)
     y = np.asarray(labels)
-    b = np.asarray([bucket(k) for k in keys])
-    fit_m = b < 65
-    cal_m = (b >= 65) & (b < 80) & (y >= 0)
-    x = featurize(texts, lang, fz)
+    groups = np.asarray([zlib.crc32(k.encode("utf-8")) for k in keys])
+    t_arr = None if target is None else np.asarray(target, dtype=np.float64)
+    x = featurize(texts, lang, fz, chars)
     t0 = time.time()
-    if target is None:
-        lr = LogisticRegression(C=c, max_iter=3000, solver="liblinear")
-        lr.fit(x[fit_m], y[fit_m])
-        coef, intercept = lr.coef_[0], float(lr.intercept_[0])
-    else:
-        rg = Ridge(alpha=c)
-        rg.fit(x[fit_m], np.asarray(target)[fit_m])
-        coef, intercept = rg.coef_, float(rg.intercept_)
-    z_cal = x[cal_m] @ coef + intercept
-    a, bb = platt(np.asarray(z_cal), y[cal_m])
-    acc_cal = float(((a * z_cal + bb > 0).astype(int) == y[cal_m]).mean())
+    lab = y >= 0
+    cv: dict[float, float] = {}
+    oof: dict[float, np.ndarray] = {}
+    for c in grid:
+        z = out_of_fold(x, y, t_arr, groups, c)
+        a, bb = platt(z[lab], y[lab])
+        oof[c] = z
+        cv[c] = round(macro_f1(y[lab], (a * z[lab] + bb > 0).astype(int)), 4)
+    best = max(grid, key=lambda c: cv[c])
+    a, bb = platt(oof[best][lab], y[lab])
+    fit_rows = lab if t_arr is None else np.ones(len(y), dtype=bool)
+    coef, intercept = _fit(x[fit_rows], y[fit_rows], None if t_arr is None else t_arr, best)
     weights = np.zeros((1 << BITS, 1), dtype=np.float32)
     weights[:, 0] = coef
     meta = {
-        "bits": BITS, "head": name, "lang": lang, "trained_rows": int(fit_m.sum()),
-        "calibration_rows": int(cal_m.sum()), "C": c, "calibration_accuracy": round(acc_cal, 4),
-        "source": source, "featurizer": fz.config(),
+        "bits": BITS, "head": name, "lang": lang, "chars": chars,
+        "trained_rows": int(fit_rows.sum()), "calibration_rows": int(lab.sum()),
+        "calibration": "Platt on 5-fold out-of-fold decision values",
+        "regularisation_grid": {str(c): f for c, f in cv.items()}, "C": best,
+        "cv_macro_f1": cv[best], "source": source, "featurizer": fz.config(),
         "trained_at": time.strftime("%Y-%m-%d", time.gmtime()),
     }  # fmt: skip
     model = LinearModel([name], weights, np.asarray([intercept]), [], np.zeros((0, 1)),
                         np.asarray([a]), np.asarray([bb]), meta)  # fmt: skip
     path = MODELS / f"coach_{name}_{lang}.npz"
     model.save(path)
-    print(f"{path.name}: {fit_m.sum()} train rows, {cal_m.sum()} calibration rows, "
-          f"calibration accuracy {acc_cal:.3f}, {time.time() - t0:.1f}s, "
-          f"{path.stat().st_size / 1024:.0f} KiB")  # fmt: skip
+    print(f"{path.name}: {fit_rows.sum()} train rows, CV macro-F1 by C {cv} -> {best}, "
+          f"{time.time() - t0:.1f}s, {path.stat().st_size / 1024:.0f} KiB")  # fmt: skip
     return meta
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--datasets", type=Path, default=DATASETS)
+    ap.add_argument("--only", choices=["politeness_en", "positivity_en", "politeness_he"],
+                    action="append", help="train only these models (repeatable)")  # fmt: skip
     a = ap.parse_args(argv)
+    only = set(a.only or ["politeness_en", "positivity_en", "politeness_he"])
     d: Path = a.datasets
     metas = {}
-    # politeness (en): the held-back 20 % is never read here
-    rs = [r for r in read(d / "stanford_politeness" / "train.csv") if bucket(r["id"]) < 80]
-    metas["politeness_en"] = train(
-        "politeness", "en", [r["text"] for r in rs],
-        [{"polite": 1, "impolite": 0}.get(r["label"], -1) for r in rs],
-        [r["id"] for r in rs], 1.0,
-        {"dataset": "stanford_politeness", "licence": "CC BY 4.0", "use": "OPEN",
-         "target": "normalized_score (ridge, all rows incl. neutral), "
-                   "calibrated on polite/impolite"},
-        target=[float(r["normalized_score"]) for r in rs],
-    )  # fmt: skip
-    # positivity (en): train.csv only; pairs share their id (both sides in the same part)
-    rs = read(d / "positive_frames" / "train.csv")
-    metas["positivity_en"] = train(
-        "positivity", "en",
-        [r["text"] for r in rs] + [r["reframed_text"] for r in rs],
-        [0] * len(rs) + [1] * len(rs), [r["id"] for r in rs] * 2, 30.0,
-        {"dataset": "positive_frames", "licence": "CC BY-SA 4.0", "use": "OPEN"},
-    )  # fmt: skip
-    # politeness (he): hedetox pairs, held-back 20 % never read
-    rs = [r for r in read(d / "hedetox_he" / "train.csv") if bucket(r["id"]) < 80]
-    metas["politeness_he"] = train(
-        "politeness", "he",
-        [r["text"] for r in rs] + [r["detoxified"] for r in rs],
-        [0] * len(rs) + [1] * len(rs), [r["id"] for r in rs] * 2, 1.0,
-        {"dataset": "hedetox_he", "licence": "GPL-3.0", "use": "OPEN"},
-    )  # fmt: skip
+    if "politeness_en" in only:  # the held-back 20 % is never read here
+        rs = [r for r in read(d / "stanford_politeness" / "train.csv") if bucket(r["id"]) < 80]
+        metas["politeness_en"] = train(
+            "politeness", "en", [r["text"] for r in rs],
+            [{"polite": 1, "impolite": 0}.get(r["label"], -1) for r in rs],
+            [r["id"] for r in rs], (0.5, 1.0, 2.0, 4.0),
+            {"dataset": "stanford_politeness", "licence": "CC BY 4.0", "use": "OPEN",
+             "target": "normalized_score (ridge, all rows incl. neutral), "
+                       "calibrated on polite/impolite"},
+            target=[float(r["normalized_score"]) for r in rs], chars=False,
+        )  # fmt: skip
+    if "positivity_en" in only:  # train.csv only; a pair's two sides share their id (one fold)
+        rs = read(d / "positive_frames" / "train.csv")
+        metas["positivity_en"] = train(
+            "positivity", "en",
+            [r["text"] for r in rs] + [r["reframed_text"] for r in rs],
+            [0] * len(rs) + [1] * len(rs), [r["id"] for r in rs] * 2, (3.0, 10.0, 30.0),
+            {"dataset": "positive_frames", "licence": "CC BY-SA 4.0", "use": "OPEN"},
+            chars=False,
+        )  # fmt: skip
+    if "politeness_he" in only:  # hedetox pairs, held-back 20 % never read
+        rs = [r for r in read(d / "hedetox_he" / "train.csv") if bucket(r["id"]) < 80]
+        metas["politeness_he"] = train(
+            "politeness", "he",
+            [r["text"] for r in rs] + [r["detoxified"] for r in rs],
+            [0] * len(rs) + [1] * len(rs), [r["id"] for r in rs] * 2, (0.3, 1.0, 3.0),
+            {"dataset": "hedetox_he", "licence": "GPL-3.0", "use": "OPEN"},
+        )  # fmt: skip
     print(json.dumps(metas, indent=1, ensure_ascii=False))
     return 0
 

@@ -139,3 +139,30 @@ def test_no_django_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_token_row_table_matches_feature_gather() -> None:
+    """The cached per-token rows give the same contributions as gathering every n-gram row,
+    also when the table grows and when it is cleared (tiny capacity)."""
+    import numpy as np
+
+    from calmdesk.analysis._scoring import TokenRowTable
+    from calmdesk.analysis._text import normalize, tokenize
+    from calmdesk.analysis.message import _featurizer, core_model
+
+    model = core_model()
+    table = TokenRowTable(_featurizer(), model.weights, max_rows=40)
+    texts = [
+        "Where is my parcel? I paid two weeks ago and nobody answers, where is it?",
+        "Zamówiłem telefon miesiąc temu i nadal nic. To już trzeci raz piszę!",
+        "Gde je moj paket? Platio sam pre dve nedelje, a niko ne odgovara.",
+        "החבילה לא הגיעה ואף אחד לא עונה לי, זו הפעם השלישית שאני כותב",
+    ] * 3
+    for text in texts:
+        tokens = tokenize(normalize(text).text)
+        feats, bigrams = _featurizer().transform_parts(tokens)
+        got = table.contributions([t.text for t in tokens], feats, bigrams)
+        want = model.token_contributions(feats)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    assert len(table._index) <= 40

@@ -200,3 +200,19 @@ def test_every_score_has_evidence_and_turns_are_validated() -> None:
     assert all(s.evidence for s in review.scores.values())
     with pytest.raises(ValueError, match="role"):
         Turn("customer", "Hello")  # type: ignore[arg-type]
+
+
+def test_serbian_cyrillic_drafts_get_cyrillic_suggestions() -> None:
+    from calmdesk.analysis import review_reply, script_of
+
+    cyr = review_reply("Жао ми је, али то није наша кривица што пакет касни.", ui_lang="sr")
+    lat = review_reply("Žao mi je, ali to nije naša krivica što paket kasni.", ui_lang="sr-latn")
+    assert [f.rule_id for f in cyr.findings] == [f.rule_id for f in lat.findings]
+    assert cyr.findings, "the deflection of blame is found in both scripts"
+    for finding in cyr.findings:
+        assert finding.suggestions
+        for suggestion in finding.suggestions:
+            assert script_of(suggestion.text) == "Cyrl", suggestion.text
+    for finding in lat.findings:
+        for suggestion in finding.suggestions:
+            assert script_of(suggestion.text) == "Latn", suggestion.text

@@ -11,7 +11,8 @@ and framing live partly in position and punctuation, which word n-grams miss:
   they match the sentence (``^`` = start of the sentence).
 
 Each sentence is hashed with the engine's ``HashFeaturizer`` (word uni/bigrams, character
-2-4-grams) and cached, so while an agent types only the changed sentence is featurised again;
+2-4-grams unless a model says ``"chars": false`` in its meta) and cached, so while an agent
+types only the changed sentence is featurised again;
 the document vector is the sum of the entries, each weighing ``1/sqrt(n)``.  Training
 (scripts/train_coach.py) and run time use :func:`doc_features`, so the features agree.
 """
@@ -61,13 +62,19 @@ def sentence_tokens(sent: str, markers: Mapping[str, re.Pattern[str]] | None = N
 
 
 @lru_cache(maxsize=4096)
-def _sentence_ids(sent: str, bits: int, markers_key: int) -> tuple[np.ndarray, int]:
+def _sentence_ids(
+    sent: str, bits: int, markers_key: int, chars: bool = True
+) -> tuple[np.ndarray, int]:
     fz = _FEATURIZERS.setdefault(bits, HashFeaturizer(bits=bits))
     toks = sentence_tokens(sent, _MARKERS.get(markers_key))
     ids: list[int] = []
     prev = ""
     for t in toks:
-        ids.extend(fz._token_features(t.text))  # the engine's hashing, per token
+        feats = fz._token_features(t.text)  # the engine's hashing, per token
+        if chars:
+            ids.extend(feats)
+        else:  # the word itself only (its first feature), no character n-grams
+            ids.append(feats[0])
         if prev:
             ids.append(_bigram(fz, prev, t.text))
         prev = t.text
@@ -85,13 +92,20 @@ def doc_features(
     markers: Mapping[str, re.Pattern[str]] | None,
     bits: int,
     max_sentences: int = 400,
+    *,
+    chars: bool = True,
 ) -> tuple[Features, list[tuple[int, int]]]:
-    """Hashed features of a normalised text, and the sentence ranges (owner = sentence index)."""
+    """Hashed features of a normalised text, and the sentence ranges (owner = sentence index).
+
+    ``chars=False``: word tokens, pseudo-tokens and bigrams only, without the character
+    n-grams (the politeness model: requests are judged by words and position, and the character
+    n-grams mostly add noise on 7,000 training rows).
+    """
     key = id(markers) if markers else 0
     if markers:
         _MARKERS[key] = markers
     ranges = sentences(norm_text)[:max_sentences]
-    parts = [_sentence_ids(norm_text[s:e], bits, key)[0] for s, e in ranges]
+    parts = [_sentence_ids(norm_text[s:e], bits, key, chars)[0] for s, e in ranges]
     sizes = [p.size for p in parts]
     total = sum(sizes)
     if not total:

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._text import Token
 
@@ -63,13 +63,17 @@ class Entry:
         return " ".join(self.pattern)
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A lexicon match (a named tuple: the matcher builds dozens per message)."""
+
     entry: Entry
     first: int  # token index
     last: int  # token index, exclusive
     start: int  # normalised char offset
     end: int
+
+
+_new_match = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -123,7 +127,7 @@ class Lexicon:
             else:
                 self._exact.setdefault(first, []).append(cand)
         self._stem_lens = tuple(sorted(lens))
-        self._anchor_cache: dict[str, _Anchor] = {}
+        self._anchor_cache: dict[str, _Anchor | None] = {}
         self._forms_cache: dict[str, tuple[str, ...]] = {}
 
     def _forms(self, w: str) -> tuple[str, ...]:
@@ -146,11 +150,11 @@ class Lexicon:
     def forms_of(self, w: str) -> tuple[str, ...]:
         return self._forms(w)
 
-    def _anchor(self, w: str) -> _Anchor:
-        """Candidates anchored on token ``w``: (single-token, by next exact word, others)."""
-        got = self._anchor_cache.get(w)
-        if got is not None:
-            return got
+    def _anchor(self, w: str) -> _Anchor | None:
+        """Candidates anchored on token ``w``: (single-token, by next exact word, others), or
+        ``None`` when no pattern can start there (most tokens)."""
+        if w in self._anchor_cache:
+            return self._anchor_cache[w]
         cands: list[_Cand] = []
         for f in self._forms(w):
             g = self._exact.get(f)
@@ -176,10 +180,10 @@ class Lexicon:
                 by_next.setdefault(c.key2, []).append(c)
             else:
                 others.append(c)
-        res = (tuple(singles), by_next, tuple(others))
-        if len(self._anchor_cache) > 100_000:
-            self._anchor_cache.clear()
-        self._anchor_cache[w] = res
+        res: _Anchor | None = (
+            (tuple(singles), by_next, tuple(others)) if singles or by_next or others else None
+        )
+        self._anchor_cache[w] = res  # bounded by match(), never cleared mid-match
         return res
 
     def match(
@@ -187,22 +191,27 @@ class Lexicon:
     ) -> list[Match]:
         out: list[Match] = []
         n = len(tokens)
-        fc, fget = self._forms_cache, self._forms
-        forms = [fc.get(t.text) or fget(t.text) for t in tokens]
+        words = [t.text for t in tokens]
         ac, anchor = self._anchor_cache, self._anchor
-        for i in range(n):
-            w = tokens[i].text
-            singles, by_next, others = ac.get(w) or anchor(w)
-            if not (singles or by_next or others):
-                continue
+        if len(ac) > 100_000:
+            ac.clear()
+        for w in set(words).difference(ac):
+            anchor(w)
+        hits = [i for i, w in enumerate(words) if ac.get(w) is not None]
+        if not hits:
+            return out
+        fc, fget = self._forms_cache, self._forms
+        for i in hits:
+            singles, by_next, others = ac[words[i]]  # type: ignore[misc]
             for c in singles:
-                out.append(Match(c.entry, i, i + 1, tokens[i].start, tokens[i].end))
-            todo: list[_Cand] = list(others)
+                t = tokens[i]
+                out.append(_new_match(Match, (c.entry, i, i + 1, t.start, t.end)))
+            todo: tuple[_Cand, ...] = others
             if by_next and i + 1 < n:
-                for f in forms[i + 1]:
+                for f in fc.get(words[i + 1]) or fget(words[i + 1]):
                     g = by_next.get(f)
                     if g:
-                        todo.extend(g)
+                        todo = todo + tuple(g)
             for c in todo:
                 s0 = i - c.off
                 if s0 < 0 or s0 + c.length > n:
@@ -211,17 +220,20 @@ class Lexicon:
                 for rel, kind, val in c.checks:
                     if kind == 2:
                         continue
-                    fs = forms[i + rel]
+                    wj = words[i + rel]
+                    fs = fc.get(wj) or fget(wj)
                     if kind == 0:
                         if val not in fs:
                             ok = False
                             break
-                    elif not any(x.startswith(val) for x in fs):
+                    elif not (fs[0].startswith(val) or any(x.startswith(val) for x in fs[1:])):
                         ok = False
                         break
                 if ok:
                     e = s0 + c.length - 1
-                    out.append(Match(c.entry, s0, e + 1, tokens[s0].start, tokens[e].end))
+                    out.append(
+                        _new_match(Match, (c.entry, s0, e + 1, tokens[s0].start, tokens[e].end))
+                    )
         if categories is not None:
             out = [m for m in out if m.entry.category in categories]
         return _dedupe(out)

@@ -32,6 +32,10 @@ Linear models
 up most), which callers turn into evidence spans.  ``model.token_contributions(feats)`` gives
 the per-token matrix once; pass it as ``contrib=`` to the three methods above to avoid
 recomputing it.  The coach reuses these for its own heads.
+
+The engine's fast path: ``feats, bigrams = fz.transform_parts(tokens)`` (the same ``feats``)
+and a :class:`TokenRowTable` over the weight matrix, which caches per token text the sum of
+the rows of its own features, so per-token contributions take one gather of ``n`` rows.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ __all__ = [
     "Features",
     "HashFeaturizer",
     "LinearModel",
+    "TokenRowTable",
     "file_sha256",
     "shared_featurizer",
     "sigmoid",
@@ -116,39 +121,59 @@ class HashFeaturizer:
         self._cache[w] = res
         return res
 
+    def _bigram_id(self, key: str) -> int:
+        """Hashed id of the bigram ``key`` ("prev word"), cached (bounded)."""
+        bc = self._bigram_cache
+        if len(bc) >= self._cache_size:
+            bc.clear()
+        got = bc[key] = _h("b\x01" + key, self.mask)
+        return got
+
     def transform(self, tokens: Sequence[Token]) -> Features:
+        return self.transform_parts(tokens)[0]
+
+    def transform_parts(self, tokens: Sequence[Token]) -> tuple[Features, list[int]]:
+        """:meth:`transform` plus the bigram feature id of every token after the first.
+
+        The engine uses the bigram ids with a :class:`TokenRowTable` to get per-token
+        contributions without gathering every character n-gram again.
+        """
         ids: list[int] = []
         lens: list[int] = []
-        tf = self._token_features
-        bc = self._bigram_cache
-        m = self.mask
+        bigrams: list[int] = []
+        cget, tf = self._cache.get, self._token_features
+        bget, bid = self._bigram_cache.get, self._bigram_id
+        extend, lappend, bappend = ids.extend, lens.append, bigrams.append
         prev = ""
-        cache = self._cache
         for t in tokens:
-            f = cache.get(t.text) or tf(t.text)
-            ids.extend(f)
-            n = len(f)
+            w = t.text
+            f = cget(w) or tf(w)
+            extend(f)
             if prev:
-                key = prev + " " + t.text
-                bid = bc.get(key)
-                if bid is None:
-                    bid = _h("b\x01" + key, m)
-                    if len(bc) >= self._cache_size:
-                        bc.clear()
-                    bc[key] = bid
-                ids.append(bid)
-                n += 1
-            lens.append(n)
-            prev = t.text
+                key = prev + " " + w
+                b = bget(key) or bid(key)
+                ids.append(b)
+                bappend(b)
+                lappend(len(f) + 1)
+            else:
+                lappend(len(f))
+            prev = w
         if not ids:
             empty_i: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-            return Features(empty_i, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32))
-        idx = np.asarray(ids, dtype=np.int64)
+            empty = Features(empty_i, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32))
+            return empty, bigrams
+        # Sorting int32 is faster; ids fit when bits <= 31.
+        ids32 = np.array(ids, dtype=np.int32 if self.bits <= 31 else np.int64)
+        idx = ids32.astype(np.int64)
         owner = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
-        _, counts = np.unique(idx, return_counts=True)
-        norm = float(np.sqrt(np.dot(counts, counts)))
-        val = np.full(idx.shape[0], 1.0 / norm, dtype=np.float32)
-        return Features(idx, val, owner)
+        # L2 norm of the term counts: sum of squared run lengths of the sorted ids.
+        ids32.sort()
+        n = ids32.shape[0]
+        cuts = np.flatnonzero(ids32[1:] != ids32[:-1])
+        runs = np.diff(cuts, prepend=-1, append=n - 1)
+        norm = float(np.sqrt(np.dot(runs, runs)))
+        val = np.full(n, 1.0 / norm, dtype=np.float32)
+        return Features(idx, val, owner), bigrams
 
     def config(self) -> dict[str, Any]:
         return {
@@ -162,6 +187,67 @@ class HashFeaturizer:
 def shared_featurizer(bits: int = 18) -> HashFeaturizer:
     """One featurizer (and token cache) per bit width for the whole process."""
     return HashFeaturizer(bits=bits)
+
+
+class TokenRowTable:
+    """Per-token sums of the weight rows of a token's own features (word, character n-grams,
+    Hebrew prefix-stripped words), cached by token text.
+
+    With ``feats, bigrams = featurizer.transform_parts(tokens)`` the per-token contributions
+    are ``(rows(tokens) + weights[bigrams] on tokens 1..n-1) * feats.val[0]``: the same
+    numbers as :meth:`LinearModel.token_contributions` (all values of one text are equal), up
+    to float32 rounding, with one gather of ``n`` rows instead of every n-gram's row.
+    """
+
+    def __init__(
+        self, featurizer: HashFeaturizer, weights: npt.NDArray[np.float32], max_rows: int = 131_072
+    ) -> None:
+        self.featurizer = featurizer
+        self.weights = weights
+        self.max_rows = max_rows
+        self._index: dict[str, int] = {}
+        self._rows: npt.NDArray[np.float32] = np.zeros((1024, weights.shape[1]), np.float32)
+
+    def rows(self, words: Sequence[str]) -> npt.NDArray[np.intp]:
+        """Row numbers in :attr:`table` of ``words`` (computing the rows not cached yet)."""
+        index = self._index
+        got = [index.get(w, -1) for w in words]
+        if -1 in got:
+            new = list(dict.fromkeys(w for w, g in zip(words, got, strict=True) if g < 0))
+            if len(index) + len(new) > self.max_rows:
+                index.clear()
+                new = list(dict.fromkeys(words))
+            tf = self.featurizer._token_features
+            feats = [tf(w) for w in new]
+            lens = [len(f) for f in feats]
+            flat = np.fromiter((i for f in feats for i in f), dtype=np.int64, count=sum(lens))
+            starts = np.concatenate(([0], np.cumsum(lens[:-1]))).astype(np.intp)
+            sums = np.add.reduceat(self.weights[flat], starts, axis=0)
+            base = len(index)
+            need = base + len(new)
+            if need > self._rows.shape[0]:
+                cap = max(need, 2 * self._rows.shape[0])
+                grown = np.zeros((cap, self._rows.shape[1]), np.float32)
+                grown[:base] = self._rows[:base]
+                self._rows = grown
+            self._rows[base:need] = sums
+            for k, w in enumerate(new):
+                index[w] = base + k
+            got = [index[w] for w in words]
+        return np.asarray(got, dtype=np.intp)
+
+    def contributions(
+        self, words: Sequence[str], feats: Features, bigrams: Sequence[int]
+    ) -> npt.NDArray[np.float32]:
+        """Per-token contributions ``(len(words), n_columns)`` for ``transform_parts`` output."""
+        if not words:
+            return np.zeros((0, self.weights.shape[1]), dtype=np.float32)
+        rows = self.rows(words)  # may grow (replace) the table: index it afterwards
+        out = self._rows[rows]
+        if bigrams:
+            out[1:] += self.weights[np.asarray(bigrams, dtype=np.intp)]
+        out *= feats.val[0]
+        return out
 
 
 def file_sha256(path: Path) -> str:

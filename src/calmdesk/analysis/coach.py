@@ -37,7 +37,7 @@ from ._coach_types import (
     Suggestion,
     Turn,
 )
-from ._text import lat_to_cyr
+from ._text import lat_to_cyr, script_of
 from ._types import Span
 from .commitments import commitments_for, resolve_language
 
@@ -79,7 +79,9 @@ class _SafeDict(dict[str, str]):
         return "{" + key + "}"
 
 
-def _finding(hit: Hit, draft: str, ui_lang: str) -> Finding:
+def _finding(hit: Hit, draft: str, ui_lang: str, *, cyrillic: bool = False) -> Finding:
+    """``cyrillic``: the draft is Serbian in Cyrillic, so replacement texts (written in Latin in
+    the pack) are given in Cyrillic too."""
     msg = _messages(ui_lang).get(hit.rule.message) or _messages("en")[hit.rule.message]
     args = _SafeDict(hit.args)
     args.setdefault("match", draft[hit.start : hit.end])
@@ -92,7 +94,9 @@ def _finding(hit: Hit, draft: str, ui_lang: str) -> Finding:
         span=Span(hit.start, hit.end, draft[hit.start : hit.end]),
         message=msg["message"].format_map(args),
         why=msg["why"].format_map(args),
-        suggestions=tuple(Suggestion(s, kind) for s in hit.suggestions),
+        suggestions=tuple(
+            Suggestion(_cyr_keep_fields(s) if cyrillic else s, kind) for s in hit.suggestions
+        ),
         link=principle_link(hit.rule.principle, ui_lang),
     )
 
@@ -130,6 +134,13 @@ def _client_facts(text: str, lang: str) -> tuple[bool, tuple[str, ...], tuple[st
     if not questions:
         questions = [text[s:e] for s, e in sentences(text) if text[s:e].rstrip().endswith("?")]
     return upset, tuple(questions), tuple(evidence)
+
+
+@lru_cache(maxsize=64)
+def _content_words(text: str, lang: str) -> frozenset[str]:
+    """Words of four letters or more that are not the pack's stop words (cached per text)."""
+    stop = load_pack(lang).stopwords
+    return frozenset(w for w in words(match_view(text, lang).text) if len(w) >= 4 and w not in stop)
 
 
 # --------------------------------------------------------------------------- scores
@@ -176,7 +187,10 @@ def _model_logit(name: str, draft: str, lang: str) -> tuple[float, list[str]] | 
     from ._coach_features import doc_features
 
     norm = match_view(draft[:_MAX_DRAFT], lang)
-    feats, ranges = doc_features(norm.text, load_pack(lang).markers, model.featurizer.bits)
+    chars = bool(model.meta.get("chars", True))
+    feats, ranges = doc_features(
+        norm.text, load_pack(lang).markers, model.featurizer.bits, chars=chars
+    )
     z = float(model.logits(feats)[0])
     z = float(model.calib_a[0]) * z + float(model.calib_b[0])
     top = model.top_features(feats, model.heads[0], k=2)
@@ -223,6 +237,7 @@ def _scores(
     findings: Sequence[Finding],
     commitments: Sequence[Commitment],
     client_upset: bool,
+    client_words: frozenset[str] = frozenset(),
 ) -> dict[str, Score]:
     n_words = max(1, len(words(view.text)))
 
@@ -241,7 +256,9 @@ def _scores(
     er = _sig(-1.6 + 2.2 * min(len(warmth), 2))
     interp = lex("interpret")
     disclose = len(_found(pack, "disclose", view, draft, limit=6))
-    ip = _sig(-1.7 + 2.3 * min(len(interp), 2) + 0.4 * min(disclose, 6))
+    # taking up the client's own words (their situation, their feelings) shows understanding
+    echoed = sorted(client_words & _content_words(draft, lang)) if client_words else []
+    ip = _sig(-1.7 + 2.3 * min(len(interp), 2) + 0.4 * min(disclose, 6) + 0.3 * min(len(echoed), 4))
     explore = lex("explore")
     qmarks = draft.count("?")
     ex = _sig(-2.2 + 2.6 * min(len(explore), 2) + 1.2 * min(qmarks, 2))
@@ -262,7 +279,8 @@ def _scores(
     politeness = _sig(z_pol)
     # positivity (positive framing)
     pos, neg = lex("positive"), lex("negative")
-    framing = bad("negative-phrasing", "policy-shield", "passing-the-buck", "blame")
+    # condescension and shouting frame the reply negatively too, whatever its words promise
+    framing = bad("negative-phrasing", "policy-shield", "passing-the-buck", *_NEG_FAMILIES)
     z_pos = 0.2 + 0.8 * min(len(pos), 3) - 0.7 * min(len(neg), 3) - 1.2 * len(framing)
     pos_ev = [f"positive: {w}" for w in pos] + [f"negative: {w}" for w in neg]
     pos_ev += [f"{f.rule_id}: {f.span.text}" for f in framing]
@@ -310,7 +328,8 @@ def _scores(
         "empathy_interpretation": sc(
             ip,
             [f"understanding: {w}" for w in interp]
-            + ([f"{disclose} first-person statements"] if disclose else []),
+            + ([f"{disclose} first-person statements"] if disclose else [])
+            + ([f"takes up the client's words: {', '.join(echoed[:4])}"] if echoed else []),
         ),
         "empathy_exploration": sc(
             ex, [f"asks: {w}" for w in explore] + ([f"{qmarks} question mark(s)"] if qmarks else [])
@@ -444,8 +463,10 @@ def review_reply(
     commitments = tuple(ctx.commitments)
     upset = ctx.client_upset
     hits = run_rules(ctx) if text.strip() else []
-    findings = tuple(_finding(h, text, ui) for h in hits)
-    scores = _scores(text, code, pack, ctx.view, findings, commitments, upset)
+    cyrillic = code == "sr" and script_of(text) == "Cyrl"
+    findings = tuple(_finding(h, text, ui, cyrillic=cyrillic) for h in hits)
+    client_words = _content_words(client_message, code) if client_message else frozenset()
+    scores = _scores(text, code, pack, ctx.view, findings, commitments, upset, client_words)
     return ReplyReview(
         lang=code,
         findings=findings,

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _language
 from ._rules import Match, Pack, load_pack, pack_code_for
-from ._scoring import Features, HashFeaturizer, LinearModel, shared_featurizer
+from ._scoring import Features, HashFeaturizer, LinearModel, TokenRowTable, shared_featurizer
 from ._text import Normalized, Token, normalize, safe_text, script_of, sentences, tokenize
 from ._types import (
     EMOTIONS,
@@ -152,12 +152,10 @@ def _joint() -> Any:
     return joint
 
 
-def _joint_contrib(feats: Features) -> Any:
-    w = _joint()[feats.idx]
-    w *= feats.val[:, None]
-    own = feats.owner
-    starts = np.flatnonzero(np.concatenate(([True], own[1:] != own[:-1])))
-    return np.add.reduceat(w, starts, axis=0)
+@lru_cache(maxsize=1)
+def _row_table() -> TokenRowTable:
+    """Per-token sums of the joint (core + language) weight rows, cached by token text."""
+    return TokenRowTable(_featurizer(), _joint())
 
 
 def _featurizer() -> HashFeaturizer:
@@ -176,7 +174,10 @@ def dense_features(text: str, matches: Sequence[Match], language: str) -> dict[s
     words = _WORDS2.findall(text[:5000])
     if len(words) >= 3:
         d["style:caps"] = sum(1 for w in words if w.isupper()) / len(words)
-    d["style:exclaim"] = math.log1p(len(_EXCLAIM.findall(text)) + text.count("!") * 0.3)
+    bangs = text.count("!")
+    # _EXCLAIM needs two or more of ! ¡ ? in a row: skip the scan when the text has fewer.
+    runs = len(_EXCLAIM.findall(text)) if bangs + text.count("?") + text.count("¡") >= 2 else 0
+    d["style:exclaim"] = math.log1p(runs + bangs * 0.3)
     d["style:question"] = math.log1p(text.count("?"))
     d["style:elongated"] = math.log1p(len(_ELONGATED.findall(text)))
     code = pack_code_for(language)
@@ -195,15 +196,19 @@ def prepare(text: str, *, lang: str | None = None, detect: bool = True) -> Prepa
     script = script_of(bounded)
     norm = normalize(bounded, translit=script == "Cyrl" or "Cyrl" in _scripts_present(bounded))
     tokens = tokenize(norm.text)
-    feats = _featurizer().transform(tokens[:MAX_FEATURE_TOKENS])
-    contrib = None
+    ftoks = tokens[:MAX_FEATURE_TOKENS]
+    feats, bigrams = _featurizer().transform_parts(ftoks)
+    # One gather of cached per-token rows serves the language model and all the engine's heads.
+    ncore = len(core_model().heads)
+    both = (
+        _row_table().contributions([t.text for t in ftoks], feats, bigrams)
+        if feats.idx.size
+        else None
+    )
+    contrib = both[:, :ncore] if both is not None else None
     if detect or not lang:
         lid_z = None
-        if script == "Latn" and feats.idx.size:
-            # One gather serves the language model and all the engine's heads.
-            both = _joint_contrib(feats)
-            ncore = len(core_model().heads)
-            contrib = both[:, :ncore]
+        if script == "Latn" and both is not None:
             lid_z = _language._model().bias + both[:, ncore:].sum(axis=0, dtype=np.float64)
         guess = _language.detect_language_tokens(
             norm.text, tokens, feats, script, lang, lang_logits=lid_z
