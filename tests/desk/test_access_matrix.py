@@ -92,7 +92,82 @@ API_ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/api/v1/attachments/{attachment_id}"): Route("attachment"),
     ("GET", "/api/v1/search"): Route(None, query={"q": "parcel"}),
+    # the workflow (api/workflow.py)
+    ("GET", "/api/v1/cases/{case_id}/followups"): Route("case"),
+    ("POST", "/api/v1/cases/{case_id}/followups"): Route(
+        "case", body=_const({"action": "Call back", "due_at": "2031-03-04T09:00:00+01:00"})
+    ),
+    ("POST", "/api/v1/followups/{followup_id}/close"): Route(
+        "followup", body=_const({"status": "kept"})
+    ),
+    ("GET", "/api/v1/followups/due"): Route(None),
+    ("GET", "/api/v1/cases/{case_id}/escalations"): Route("case"),
+    ("POST", "/api/v1/cases/{case_id}/escalations"): Route(
+        "case", body=_const({"reason": "The client asks for a manager."})
+    ),
+    ("GET", "/api/v1/escalations/queue"): Route(None),
+    ("POST", "/api/v1/escalations/{request_id}/decide"): Route(
+        "escalation", body=_const({"decision": "approved", "note": "ok"})
+    ),
+    ("GET", "/api/v1/cases/{case_id}/transfers"): Route("case"),
+    ("POST", "/api/v1/cases/{case_id}/transfers"): Route(
+        "case",
+        body=lambda w: {
+            "team_id": w.teams["beta"].id,
+            "note": "billing question",
+            "tried": "checked the invoice",
+            "promised": "an answer by Friday",
+            "confirm": True,
+        },
+    ),
+    ("GET", "/api/v1/cases/{case_id}/crisis"): Route("case"),
+    ("GET", "/api/v1/crisis-incidents/{incident_id}"): Route("incident"),
+    ("POST", "/api/v1/crisis-incidents/{incident_id}/steps"): Route(
+        "incident", body=lambda w: {"step_id": w.crisis_step}
+    ),
+    ("POST", "/api/v1/crisis-incidents/{incident_id}/complete"): Route(
+        "incident", body=_const({"summary": "Supervisor took over; help line given."})
+    ),
+    ("GET", "/api/v1/cases/{case_id}/summary"): Route("case"),
+    ("POST", "/api/v1/cases/{case_id}/summary"): Route(
+        "case", body=_const({"subject": "Your case", "body": "What we did."})
+    ),
+    ("GET", "/api/v1/wellbeing/checkins"): Route(None),
+    ("POST", "/api/v1/wellbeing/checkins"): Route(
+        None, foreign_body=lambda w, k: {"case_id": w.cases[k].id}
+    ),
+    ("POST", "/api/v1/wellbeing/checkins/{checkin_id}"): Route(
+        "checkin", body=_const({"feeling": 3, "break_minutes": 10})
+    ),
 }
+
+CRISIS_TEXT = "I can't go on. I am going to kill myself tonight."
+OWNER = {"a": "agent_a", "a2": "agent_a", "b": "agent_b", "x": "outsider"}
+
+
+@pytest.fixture
+def world(world):
+    """The shared world plus one workflow object of each kind per case (built before any
+    test counts audit entries)."""
+    from calmdesk.desk.actions.escalations import do_request_backup
+    from calmdesk.desk.actions.followups import do_add_followup
+    from calmdesk.desk.actions.interactions import do_receive_message
+    from calmdesk.desk.actions.wellbeing import do_offer_checkin
+    from calmdesk.desk.models import CrisisIncident
+
+    world.workflow = {"followup": {}, "escalation": {}, "incident": {}, "checkin": {}}
+    for key, case in world.cases.items():
+        agent = world.users[OWNER[key]]
+        f = do_add_followup(agent, case=case, action="Send the form", due_date=None)
+        world.workflow["followup"][key] = f.id
+        r = do_request_backup(agent, case, reason="Client wants a manager", kind="advice")
+        world.workflow["escalation"][key] = r.id
+        do_receive_message(None, case=case, text=CRISIS_TEXT, channel="email")
+        incident = CrisisIncident.objects.get(case=case)
+        world.workflow["incident"][key] = incident.id
+        world.crisis_step = next(s["id"] for s in incident.steps if s["required"])
+        world.workflow["checkin"][key] = do_offer_checkin(agent, reason="self").id
+    return world
 
 
 @dataclass(frozen=True)
@@ -100,6 +175,7 @@ class Page:
     obj: str | None
     public: bool = False  # reachable without signing in
     get: bool = True  # answers GET (else POST only)
+    kwargs: tuple[tuple[str, str], ...] = ()  # fixed path arguments of a page of no object
 
 
 PAGES: dict[str, Page] = {
@@ -107,9 +183,60 @@ PAGES: dict[str, Page] = {
     "desk:logout": Page(None, public=True, get=False),
     "desk:case_list": Page(None),
     "desk:case": Page("case"),
+    "desk:timeline": Page("case"),
+    "desk:view_save": Page(None, get=False),
+    "desk:view_delete": Page(None, get=False),
+    "desk:coach": Page("case", get=False),
+    "desk:reply": Page("case", get=False),
+    "desk:dismiss_finding": Page("case", get=False),
+    "desk:note": Page("case", get=False),
+    "desk:expectation": Page("case", get=False),
     "desk:client": Page("client"),
+    # the workflow on the web (views/workflow.py)
+    "desk:promise_add": Page("case", get=False),
+    "desk:promise_close": Page("followup", get=False),
+    "desk:status": Page("case", get=False),
+    "desk:crisis_step": Page("incident", get=False),
+    "desk:crisis_complete": Page("incident", get=False),
+    "desk:transfer": Page("case", get=False),
+    "desk:backup": Page("case", get=False),
+    "desk:summary": Page("case"),
+    "desk:summary_send": Page("case", get=False),
+    "desk:take_break": Page("case", get=False),
+    "desk:checkin": Page("checkin", get=False),
+    "desk:queue": Page(None),
+    "desk:decide": Page("escalation", get=False),
+    "desk:notifications": Page(None),
+    "desk:notification_read": Page(None, get=False),
     "desk:attachment": Page("attachment"),
+    # the client's one-click rating link: no login, the signed token is the credential
+    "desk:satisfaction": Page("rating", public=True),
+    # the principle pages coach findings link to: public guidance, no sign-in
+    "desk:principles": Page(None, public=True),
+    "desk:principle": Page(
+        None, public=True, kwargs=(("lang", "en"), ("slug", "04-set-expectations"))
+    ),
+    # training (calmdesk.training): sessions and drafts are not team objects of this world;
+    # their own/mentee/other-organization visibility is tested in tests/training.
+    "training:scenarios": Page(None),
+    "training:start": Page(None, get=False),
+    "training:practice": Page(None, kwargs=(("session_id", "1"),)),
+    "training:turn": Page(None, get=False, kwargs=(("session_id", "1"),)),
+    "training:end": Page(None, get=False, kwargs=(("session_id", "1"),)),
+    "training:report": Page(None, kwargs=(("session_id", "1"),)),
+    "training:comment": Page(None, get=False, kwargs=(("session_id", "1"),)),
+    "training:override": Page(None, get=False, kwargs=(("session_id", "1"),)),
+    "training:history": Page(None),
+    "training:progress": Page(None),
+    "training:mentor": Page(None),
+    "training:assign": Page(None, get=False),
+    "training:drafts": Page(None),
+    "training:draft": Page(None, kwargs=(("draft_id", "1"),)),
+    "training:publish": Page(None, get=False, kwargs=(("draft_id", "1"),)),
+    "training:case_draft": Page("case", get=False),
 }
+# channels: raw MIME from mail services; the URL token is the credential (403 without it)
+PAGES["channels:inbound"] = Page(None, public=True, get=False, kwargs=(("token", "0.no-token"),))
 EXCLUDED_PREFIXES = ("admin/", "api/v1/", "i18n/")  # admin: staff only; API: above
 
 
@@ -173,6 +300,11 @@ MISSING = {
     "interaction": 10**9,
     "attachment": "0" * 32,
     "token": 10**9,
+    "rating": "not-a-signed-token",
+    "followup": 10**9,
+    "escalation": 10**9,
+    "incident": 10**9,
+    "checkin": 10**9,
 }
 
 
@@ -185,6 +317,15 @@ def object_id(w, obj: str, key: str) -> Any:
         return w.interactions[key].id
     if obj == "attachment":
         return w.attachments[key].id
+    if obj in ("followup", "escalation", "incident"):
+        return w.workflow[obj][key]
+    if obj == "checkin":
+        # check-ins are their owner's alone: "a2" names agent_a's other check-in
+        return w.workflow[obj]["a" if key == "a2" else key]
+    if obj == "rating":
+        from calmdesk.desk.lib.signing import make_rating_token
+
+        return make_rating_token(10**9, "0" * 32, 5)
     if obj == "token":
         owner = {"a": "agent_a", "a2": "agent_a", "b": "agent_b", "x": "outsider"}[key]
         return ApiToken.objects.filter(user=w.users[owner], name="tests").get().id
@@ -380,7 +521,7 @@ def test_api_allows_own_team_work(world):
     for (method, path), route in API_ROUTES.items():
         if method not in WRITE_METHODS or route.obj not in ("case", "interaction", "client"):
             continue
-        if path.endswith(("/transfer", "/share")):
+        if path.endswith(("/transfer", "/transfers", "/share")):
             continue  # transfers move the case away; sharing is for supervisors
         url = fill(path, route.obj, object_id(world, route.obj, "a2"))
         ok[(method, path)] = call(client, method, url, route.body(world)).status_code
@@ -407,7 +548,7 @@ def test_api_allows_own_team_work(world):
 def page_url(world, name: str, key: str | None) -> str:
     page = PAGES[name]
     if page.obj is None:
-        return reverse(name)
+        return reverse(name, kwargs=dict(page.kwargs))
     pattern = next(p for _, n, p in resolver_routes() if n == name)
     param = (
         next(iter(pattern.pattern.converters), None)
@@ -422,8 +563,8 @@ def test_pages_foreign_objects_answer_like_missing_ones(world, who, key):
     client = world.http(who)
     failures = []
     for name, page in PAGES.items():
-        if page.obj is None or not page.get:
-            continue
+        if page.obj is None or not page.get or page.public:
+            continue  # a public page (the rating link) belongs to no team
         if who == "mentor" and page.obj == "client" and key == "a2":
             continue
         foreign = client.get(page_url(world, name, key))
@@ -469,7 +610,7 @@ def test_pages_refuse_posts_without_csrf(world):
         client = world.http(who, csrf=True)
         for name in PAGES:
             key = "a" if PAGES[name].obj else None
-            url = page_url(world, name, key) if key else reverse(name)
+            url = page_url(world, name, key)
             r = client.post(url, {"username": "agent_a", "password": "x"})
             # 403 from the CSRF check, or 405 for read-only pages (never a 2xx or a redirect)
             assert r.status_code in (403, 405), (who, name, r.status_code)
@@ -479,3 +620,11 @@ def test_pages_refuse_posts_without_csrf(world):
 def test_admin_needs_staff(world):
     assert world.http(None).get("/admin/").status_code == 302
     assert world.http("agent_a").get("/admin/").status_code == 302
+
+
+def test_public_pages_answer_without_sign_in(world: Any) -> None:
+    anonymous = world.http(None)
+    for name, page in PAGES.items():
+        if page.public and page.get and page.obj is None:
+            r = anonymous.get(page_url(world, name, None))
+            assert r.status_code == 200, (name, r.status_code)

@@ -19,6 +19,10 @@ from calmdesk.desk.actions import users as u
 from calmdesk.desk.lib.request_meta import RequestMeta
 from calmdesk.desk.lib.verify import verify_logs
 from calmdesk.desk.models import ApiToken, AuditEntry, Interaction, Membership, RootCause
+from tests.desk._training_rows import MODULES as TRAINING_MODULES
+from tests.desk._training_rows import training_calls
+from tests.desk._workflow_rows import workflow_calls
+from tests.desk._workspace_rows import workspace_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,10 @@ def all_actions() -> dict[str, object]:
     found = {}
     for info in pkgutil.iter_modules(actions_pkg.__path__):
         module = importlib.import_module(f"calmdesk.desk.actions.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("do_") and fn.__module__ == module.__name__:
+                found[name] = fn
+    for module in TRAINING_MODULES:
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("do_") and fn.__module__ == module.__name__:
                 found[name] = fn
@@ -95,6 +103,9 @@ def calls(w):
         "do_admin_delete": lambda: admin_actions.do_admin_delete(
             admin, RootCause.objects.get(code="late_fee")
         ),
+        **workflow_calls(w),
+        **workspace_calls(w),
+        **training_calls(w),
     }
 
 

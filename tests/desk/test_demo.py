@@ -191,3 +191,30 @@ def test_every_demo_user_can_browse_the_demo(summary, client):
             response = client.get(reverse("desk:client", args=[case.client_id]))
             assert response.status_code == 200, (login.username, case.client.name)
         client.logout()
+
+
+def test_demo_shows_the_workflow_at_work(summary):
+    """The issue's acceptance: an overdue promise, a pending supervisor approval, a case
+    transferred twice with full hand-off notes, and a crisis case with its incident open."""
+    from django.utils import timezone
+
+    from calmdesk.desk.actions.transfers import latest_handoff
+    from calmdesk.desk.models import CrisisIncident, EscalationRequest, FollowUp
+
+    now = timezone.now()
+    overdue = FollowUp.objects.filter(status="open", due_at__lt=now)
+    assert overdue.exclude(case__status__in=["resolved", "closed"]).exists()
+    pending = EscalationRequest.objects.filter(kind="approval", status="open")
+    assert pending.exists()
+    assert all(r.decision_subject and r.reason for r in pending)
+    twice = [c for c in Case.objects.filter(transfer_count__gte=2)]
+    assert twice
+    for case in twice:
+        for event in case.interactions.filter(event_type="transfer"):
+            handoff = event.data["handoff"]
+            assert handoff["why"] and handoff["tried"] and handoff["promised"], case.subject
+            assert "see the hand-over note" not in handoff["tried"] + handoff["promised"]
+        assert latest_handoff(case)["number"] == case.transfer_count
+    open_crisis = CrisisIncident.objects.filter(status="open")
+    assert open_crisis.exists()
+    assert all(i.case.status not in ("resolved", "closed") for i in open_crisis)

@@ -270,7 +270,9 @@ def test_client_text_is_escaped_everywhere(world: Any, hostile: Any) -> None:
         response = agent.get(url)
         page = html(response)
         assert_escaped(page)
-        assert "<script" not in page  # no script at all, ours included
+        # no script but our own two static files (htmx and desk.js), nothing inline
+        assert page.count("<script") == 2
+        assert page.count('<script src="/static/desk/') == 2
         assert " style=" not in page  # no inline styles (CSP has no 'unsafe-inline')
         csp = response["Content-Security-Policy"]
         assert "'unsafe-inline'" not in csp and "script-src 'self'" in csp
@@ -347,4 +349,6 @@ def test_case_page_query_count_does_not_grow_with_the_log(world: Any) -> None:
     with CaptureQueriesContext(connection) as after:
         html(browser.get(url))
     assert len(after) == len(before)
-    assert len(before) <= 15
+    # the workflow panels (promises, incident, requests, hand-off, check-in, queue link,
+    # unread count, owner/team choices) add a fixed handful of queries
+    assert len(before) <= 32

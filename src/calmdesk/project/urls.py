@@ -9,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("channels/", include("calmdesk.channels.urls")),
+    path("training/", include("calmdesk.training.urls")),
     path("", include("calmdesk.desk.urls")),
 ]

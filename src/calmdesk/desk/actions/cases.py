@@ -176,6 +176,17 @@ def do_change_status(
             code="invalid_transition",
             details={"from": old, "to": status, "allowed": sorted(ALLOWED_TRANSITIONS[old])},
         )
+    if status in (Status.RESOLVED, Status.CLOSED):
+        from calmdesk.desk.actions.crisis import open_incident_blocks_closing
+
+        incident = open_incident_blocks_closing(case)
+        if incident is not None:
+            raise ActionError(
+                "This case had a crisis message: complete its incident record (the protocol "
+                "steps, who did them and when) before resolving or closing it.",
+                code="crisis_incident_open",
+                details={"incident": incident.pk},
+            )
     now = timezone.now()
     case.status = status
     fields = ["status"]
@@ -197,6 +208,14 @@ def do_change_status(
     if old in (Status.RESOLVED, Status.CLOSED) and status not in (Status.RESOLVED, Status.CLOSED):
         event = "reopen"
     system_event(case, actor, event, {"from": old, "to": status}, text=clean_text(reason))
+    if status == Status.RESOLVED or (status == Status.CLOSED and old != Status.RESOLVED):
+        from calmdesk.desk.actions.satisfaction import schedule_survey
+
+        schedule_survey(case, now)
+    elif old in (Status.RESOLVED, Status.CLOSED) and status not in (Status.RESOLVED, Status.CLOSED):
+        from calmdesk.desk.actions.satisfaction import cancel_pending_surveys
+
+        cancel_pending_surveys(case, now)
     write_audit(
         actor=actor,
         organization=case.organization_id,
@@ -231,33 +250,63 @@ def do_assign_case(
 
 @transaction.atomic
 def do_transfer_case(
-    actor: User | None, case: Case, team: Team, note: str, *, meta: RequestMeta | None = None
+    actor: User | None,
+    case: Case,
+    team: Team,
+    note: str,
+    *,
+    tried: str = "",
+    promised: str = "",
+    confirm: bool = False,
+    meta: RequestMeta | None = None,
 ) -> Case:
-    """Hand the case to another team, with a note so the client need not repeat themselves."""
+    """Hand the case to another team with a warm hand-off (why = ``note``, what was tried,
+    what was promised) so the client need not repeat themselves.  The transfer guard
+    (actions/transfers.py) counts transfers, warns from the second and flags ping-pong."""
+    from calmdesk.desk.actions.transfers import flag_ping_pong, prepare_handoff
+
     if team.organization_id != case.organization_id:
         raise ActionError("The team belongs to another organization.", details={"field": "team"})
     if team.pk == case.team_id:
         raise ActionError("The case is already with that team.", details={"field": "team"})
-    note = clean_text(note).strip()
-    if not note:
-        raise ActionError(
-            "A transfer needs a hand-over note for the receiving team.", details={"field": "note"}
-        )
+    guard = prepare_handoff(case, team, note=note, tried=tried, promised=promised, confirm=confirm)
+    note = guard["handoff"]["why"]
     old_team = case.team_id
     case.team = team
-    fields = ["team"]
+    case.transfer_count = guard["number"]
+    fields = ["team", "transfer_count"]
     assignee_id = case.assignee_id
     if assignee_id is not None and not users_assignable_in(team).filter(pk=assignee_id).exists():
         case.assignee = None
         fields.append("assignee")
     _touch(case, fields)
-    system_event(case, actor, "transfer", {"from": old_team, "to": team.pk}, text=note)
+    system_event(
+        case,
+        actor,
+        "transfer",
+        {
+            "from": old_team,
+            "to": team.pk,
+            "number": guard["number"],
+            "warned": guard["warned"],
+            "ping_pong": guard["ping_pong"],
+            "handoff": guard["handoff"],
+        },
+        text=note,
+    )
+    if guard["ping_pong"]:
+        flag_ping_pong(case, actor, old_team, guard["number"])
     write_audit(
         actor=actor,
         organization=case.organization_id,
         action="case.transfer",
         obj=case,
-        data={"from": old_team, "to": team.pk},
+        data={
+            "from": old_team,
+            "to": team.pk,
+            "number": guard["number"],
+            "ping_pong": guard["ping_pong"],
+        },
         meta=meta,
     )
     return case

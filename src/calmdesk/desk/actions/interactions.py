@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calmdesk.desk.actions.log import append_interaction, find_replay, write_audit
+from calmdesk.desk.lib.analysis import extract_promises, inline_check
 from calmdesk.desk.lib.attachments import IncomingFile, StoredFile, discard_files, store_file
 from calmdesk.desk.lib.errors import ActionError
 from calmdesk.desk.lib.request_meta import RequestMeta
@@ -137,6 +138,11 @@ def do_receive_message(
     language = language or ""
     if language not in LANGUAGE_CODES:
         raise ActionError(f"Unknown language {language!r}.", details={"field": "language"})
+    # Inline checks (language, crisis) before the message is committed: a crisis never waits
+    # for a worker.  A failing engine never refuses the message.
+    check = inline_check(text, lang=language or case.client.preferred_language or None)
+    if not language and check.language in LANGUAGE_CODES:
+        language = check.language
     interaction = _append_with_files(
         attachments,
         case=case,
@@ -149,12 +155,18 @@ def do_receive_message(
         data=data,
         idempotency_key=idempotency_key,
     )
+    audit: dict[str, Any] = {"case": case.pk, "seq": interaction.seq}
+    if check.crisis:
+        from calmdesk.desk.actions.crisis import open_incident
+
+        incident = open_incident(case, interaction, check)
+        audit["crisis"] = {"incident": incident.pk, "kinds": incident.kinds}
     write_audit(
         actor=actor,
         organization=case.organization_id,
         action="interaction.receive",
         obj=interaction,
-        data={"case": case.pk, "seq": interaction.seq},
+        data=audit,
         meta=meta,
     )
     return interaction
@@ -192,12 +204,21 @@ def do_send_reply(
         case.first_response_at = interaction.occurred_at
         case.updated_at = timezone.now()
         case.save(update_fields=["first_response_at", "updated_at"])
+    # Promises in the reply become follow-ups with an owner and a due time.
+    from calmdesk.desk.actions.followups import note_client_update, store_promises, user_tz
+
+    said_at = interaction.occurred_at
+    promises = extract_promises(
+        text, lang=case.client.preferred_language or None, now=said_at, tz=user_tz(actor, case)
+    )
+    followups = store_promises(actor, case, interaction, promises, said_at)
+    note_client_update(case, said_at)
     write_audit(
         actor=actor,
         organization=case.organization_id,
         action="interaction.reply",
         obj=interaction,
-        data={"case": case.pk, "seq": interaction.seq},
+        data={"case": case.pk, "seq": interaction.seq, "followups": [f.pk for f in followups]},
         meta=meta,
     )
     return interaction

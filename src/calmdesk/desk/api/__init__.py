@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from calmdesk.desk.api import cases, clients, interactions, meta
+from calmdesk.desk.api import cases, clients, interactions, meta, workflow
 from calmdesk.desk.api.auth import BearerTokenAuth, SessionCsrfAuth
 from calmdesk.desk.api.errors import install_error_handlers
 from calmdesk.desk.api.parser import CleanJSONParser
@@ -33,5 +33,6 @@ api.add_router("", meta.router)
 api.add_router("", clients.router)
 api.add_router("", cases.router)
 api.add_router("", interactions.router)
+api.add_router("", workflow.router)
 
 __all__ = ["api"]

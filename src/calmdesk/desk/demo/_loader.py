@@ -39,8 +39,9 @@ _EVENT_KEYS = (
     "expect",
     "cause",
     "share",
+    "backup",
 )
-_NEEDS_AUTHOR = ("reply", "call", "meeting", "note", "share")
+_NEEDS_AUTHOR = ("reply", "call", "meeting", "note", "share", "backup")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -388,8 +389,31 @@ class _Loader:
             elif "assign" in entry:
                 case_actions.do_assign_case(actor, case, self.users[entry["assign"]])
             elif "transfer" in entry:
+                # The warm hand-off: why (``text``), what was tried, what was promised; the
+                # transfer guard insists on all three from the second transfer of a case.
                 case_actions.do_transfer_case(
-                    actor, case, self.teams[entry["transfer"]], str(entry["text"])
+                    actor,
+                    case,
+                    self.teams[entry["transfer"]],
+                    str(entry["text"]),
+                    tried=str(entry.get("tried") or ""),
+                    promised=str(entry.get("promised") or ""),
+                    confirm=True,
+                )
+            elif "backup" in entry:
+                # A request for backup or, with ``kind: approval``, a supervisor's approval.
+                from decimal import Decimal
+
+                from calmdesk.desk.actions.escalations import do_request_backup
+
+                assert actor is not None
+                do_request_backup(
+                    actor,
+                    case,
+                    reason=str(entry["backup"]),
+                    kind=str(entry.get("kind", "advice")),
+                    decision_subject=str(entry.get("decision", "")),
+                    amount=Decimal(str(entry["amount"])) if entry.get("amount") else None,
                 )
             elif "expect" in entry:
                 e = entry["expect"]

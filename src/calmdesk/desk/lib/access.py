@@ -206,3 +206,60 @@ def single_working_team(user: Any) -> Team:
             "You work in several teams: say which one (team_id).", details={"field": "team_id"}
         )
     return teams[0]
+
+
+# ---- workflow objects (follow-ups, escalation requests, crisis incidents, check-ins) -------
+# Each is reached through its case, so the case rules above decide; a check-in is its owner's
+# alone (team leads see only aggregates, never an individual's answers).
+
+
+def access_followup_by_id(user: Any, followup_id: int, *, for_write: bool = False) -> Any:
+    from calmdesk.desk.models import FollowUp
+
+    cases = cases_writable_by(user) if for_write else cases_visible_to(user)
+    followup = (
+        FollowUp.objects.filter(id=followup_id, case__in=cases).select_related("case").first()
+    )
+    if followup is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return followup
+
+
+def access_escalation_by_id(user: Any, request_id: int, *, for_write: bool = False) -> Any:
+    from calmdesk.desk.models import EscalationRequest
+
+    cases = cases_writable_by(user) if for_write else cases_visible_to(user)
+    request = (
+        EscalationRequest.objects.filter(id=request_id, case__in=cases)
+        .select_related("case", "requested_by")
+        .first()
+    )
+    if request is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return request
+
+
+def access_incident_by_id(user: Any, incident_id: int, *, for_write: bool = False) -> Any:
+    from calmdesk.desk.models import CrisisIncident
+
+    cases = cases_writable_by(user) if for_write else cases_visible_to(user)
+    incident = (
+        CrisisIncident.objects.filter(id=incident_id, case__in=cases).select_related("case").first()
+    )
+    if incident is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return incident
+
+
+def access_checkin_by_id(user: Any, checkin_id: int) -> Any:
+    from calmdesk.desk.models import WellbeingCheckIn
+
+    member = _active_member(user)
+    checkin = (
+        WellbeingCheckIn.objects.filter(id=checkin_id, user=member).first()
+        if member is not None
+        else None
+    )
+    if checkin is None:
+        raise Http404(NOT_FOUND_MESSAGE)
+    return checkin

@@ -11,8 +11,18 @@ from calmdesk.desk.models.cases import (
     Status,
 )
 from calmdesk.desk.models.clients import Client, ContactKind, ContactPoint
+from calmdesk.desk.models.crisis import CrisisIncident, CrisisKind, IncidentStatus
+from calmdesk.desk.models.escalations import EscalationRequest, RequestKind, RequestStatus
+from calmdesk.desk.models.followups import FollowUp, FollowUpSource, FollowUpStatus, TeamWorkflow
 from calmdesk.desk.models.interactions import NOTE_KINDS, Attachment, Interaction, Kind
+from calmdesk.desk.models.notifications import (
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboxState,
+)
 from calmdesk.desk.models.organization import Organization, Team
+from calmdesk.desk.models.satisfaction import SatisfactionSurvey
 from calmdesk.desk.models.users import (
     LANGUAGE_CHOICES,
     LEAD_ROLES,
@@ -22,6 +32,7 @@ from calmdesk.desk.models.users import (
     Role,
     User,
 )
+from calmdesk.desk.models.wellbeing import CheckInReason, WellbeingCheckIn
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -35,17 +46,39 @@ __all__ = [
     "Case",
     "CaseShare",
     "Channel",
+    "CheckInReason",
     "Client",
     "ContactKind",
     "ContactPoint",
+    "CrisisIncident",
+    "CrisisKind",
+    "EscalationRequest",
+    "FollowUp",
+    "FollowUpSource",
+    "FollowUpStatus",
+    "IncidentStatus",
     "Interaction",
     "Kind",
     "Membership",
+    "Notification",
+    "NotificationKind",
     "Organization",
+    "OutboundEmail",
+    "OutboxState",
     "Priority",
+    "RequestKind",
+    "RequestStatus",
     "Role",
     "RootCause",
+    "SatisfactionSurvey",
     "Status",
     "Team",
+    "TeamWorkflow",
     "User",
+    "WellbeingCheckIn",
 ]
+
+# --- agent workspace (web helper) ---
+from calmdesk.desk.models.workspace import FindingDismissal, SavedView
+
+__all__ += ["FindingDismissal", "SavedView"]

@@ -149,6 +149,19 @@ class Case(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Workflow (desk/actions/crisis.py, transfers.py, followups.py):
+    crisis_level = models.CharField(
+        _("crisis level"), max_length=10, blank=True, default="", db_index=True
+    )
+    crisis_at = models.DateTimeField(_("crisis detected at"), null=True, blank=True)
+    transfer_count = models.PositiveIntegerField(_("transfers"), default=0)
+    progress_update_days = models.PositiveSmallIntegerField(
+        _("update the client every N working days"), null=True, blank=True
+    )
+    next_update_due_at = models.DateTimeField(_("next progress update due"), null=True, blank=True)
+    last_client_update_at = models.DateTimeField(
+        _("last update to the client"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("case")

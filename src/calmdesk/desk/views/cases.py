@@ -1,19 +1,41 @@
-"""The case list and the case page (timeline of every interaction)."""
+"""The case page: timeline of every interaction with emotion chips, the analysis card, the
+crisis banner, the composer, note logging and the editable expectation record."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
 
-from calmdesk.desk.lib.access import access_case_by_id, cases_visible_to, teams_for
-from calmdesk.desk.models import Case, Interaction, Kind, Status, Team, User
+from calmdesk.desk.actions.cases import do_set_expectation
+from calmdesk.desk.actions.interactions import do_add_note
+from calmdesk.desk.lib.access import access_case_by_id, cases_writable_by
+from calmdesk.desk.lib.errors import ActionError
+from calmdesk.desk.lib.request_meta import RequestMeta
+from calmdesk.desk.models import (
+    Attachment,
+    Case,
+    Channel,
+    Interaction,
+    Kind,
+    RequestStatus,
+    Status,
+    Team,
+    User,
+)
 from calmdesk.desk.views._common import (
     LANGUAGE_BADGES,
     LANGUAGE_NAMES,
@@ -21,82 +43,15 @@ from calmdesk.desk.views._common import (
     display_name,
     render_page,
     root_cause_label,
+    user_timezone,
 )
-
-PAGE_SIZE = 25
-MAX_QUERY = 200
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    status: str = ""
-    team: int | None = None
-    language: str = ""
-    q: str = ""
-
-    @classmethod
-    def from_request(cls, request: HttpRequest, teams: QuerySet[Team]) -> CaseFilters:
-        status = request.GET.get("status", "")
-        team_raw = request.GET.get("team", "")
-        language = request.GET.get("language", "")
-        team = int(team_raw) if team_raw.isdigit() else None
-        return cls(
-            status=status if status in Status.values else "",
-            team=team if team is not None and teams.filter(id=team).exists() else None,
-            language=language if language in LANGUAGE_NAMES else "",
-            q=" ".join(request.GET.get("q", "").split())[:MAX_QUERY],
-        )
-
-    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
-        if self.status:
-            cases = cases.filter(status=self.status)
-        if self.team is not None:
-            cases = cases.filter(team_id=self.team)
-        if self.language:
-            cases = cases.filter(client__preferred_language=self.language)
-        if self.q:
-            cases = cases.filter(
-                Q(subject__icontains=self.q)
-                | Q(client__name__icontains=self.q)
-                | Q(reference__iexact=self.q)
-            )
-        return cases
-
-    def query_string(self) -> str:
-        from urllib.parse import urlencode
-
-        pairs = {
-            "status": self.status,
-            "team": "" if self.team is None else str(self.team),
-            "language": self.language,
-            "q": self.q,
-        }
-        return urlencode({k: v for k, v in pairs.items() if v})
-
-
-@require_safe
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    teams = teams_for(request.user)
-    filters = CaseFilters.from_request(request, teams)
-    cases = (
-        filters.apply(cases_visible_to(request.user))
-        .select_related("client", "team", "assignee")
-        .order_by("-updated_at", "-id")
-    )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(
-        request,
-        "desk/case_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query_string": filters.query_string(),
-            "teams": teams,
-            "statuses": Status.choices,
-            "languages": sorted(LANGUAGE_NAMES.items()),
-        },
-    )
+from calmdesk.desk.views._timeline_html import render_entry
+from calmdesk.desk.views.insight import (
+    MessageView,
+    analysis_card,
+    crisis_banner,
+    message_view,
+)
 
 
 @dataclass
@@ -108,6 +63,14 @@ class TimelineEntry:
     description: str = ""
     badge: str = ""
     fields: list[tuple[str, str]] = field(default_factory=list)
+    view: MessageView | None = None
+    channel: str = ""
+    files: list[Attachment] = field(default_factory=list)
+
+    @property
+    def html(self) -> SafeString:
+        """The entry's ``<li>``, built in Python (every text escaped; see _timeline_html)."""
+        return render_entry(self)
 
 
 _KIND_CSS = {
@@ -151,20 +114,61 @@ def _describe_event(item: Interaction, teams: dict[int, str], users: dict[int, s
         return _("Correction of entry #%(seq)s") % {"seq": data.get("corrected_seq", "?")}
     if kind == "update":
         return _("Case details changed")
-    return kind
-
-
-def build_timeline(case: Case) -> list[TimelineEntry]:
-    interactions = list(
-        case.interactions.select_related("author").prefetch_related("attachments").order_by("seq")
-    )
-    teams = dict(
-        Team.objects.filter(organization_id=case.organization_id).values_list("id", "name")
-    )
-    users = {
-        u.pk: display_name(u) for u in User.objects.filter(organization_id=case.organization_id)
+    workflow = {
+        "crisis": _("Crisis signal: incident record opened"),
+        "crisis_step": _("Crisis protocol step recorded"),
+        "crisis_completed": _("Crisis incident record completed"),
+        "followup": _("Promise added"),
+        "followup_closed": _("Promise closed"),
+        "backup_request": _("Backup or approval requested"),
+        "backup_climb": _("Request moved up to the next level"),
+        "backup_answer": _("Request for backup answered"),
+        "satisfaction": _("Satisfaction check"),
+        "survey": _("Satisfaction check"),
+        "rating": _("Satisfaction check"),
     }
-    labels = dict(Kind.choices)
+    if kind == "approval":
+        decision = dict(RequestStatus.choices).get(data.get("decision", ""), "")
+        return _("Supervisor decision: %(decision)s") % {"decision": decision}
+    return workflow.get(kind, kind)
+
+
+# The case page shows the latest TIMELINE_PAGE entries; "show earlier" loads the page before
+# the oldest one shown (keyset pagination by seq) through htmx.  50 keeps the page's server time
+# within issue 5's budget (benchmarks/bench_web.py) next to the workflow panels.
+TIMELINE_PAGE = 50
+
+
+@dataclass
+class Timeline:
+    entries: list[TimelineEntry]
+    earlier_seq: int | None  # the oldest seq shown when earlier entries exist, else None
+
+
+def build_timeline(case: Case, *, before: int | None = None, limit: int | None = None) -> Timeline:
+    """One page of the timeline: the ``limit`` entries before seq ``before`` (the latest when
+    None), oldest first; every client message shown gets its emotion chips and evidence."""
+    limit = limit or TIMELINE_PAGE
+    rows = case.interactions.select_related("author").prefetch_related(
+        Prefetch("attachments", to_attr="files")
+    )
+    if before is not None:
+        rows = rows.filter(seq__lt=before)
+    interactions = list(rows.order_by("-seq")[: limit + 1])
+    more = len(interactions) > limit
+    interactions = interactions[:limit]
+    interactions.reverse()
+    teams: dict[int, str] = {}
+    users: dict[int, str] = {}
+    if any(i.kind == Kind.SYSTEM_EVENT for i in interactions):
+        teams = dict(
+            Team.objects.filter(organization_id=case.organization_id).values_list("id", "name")
+        )
+        users = {
+            u.pk: display_name(u) for u in User.objects.filter(organization_id=case.organization_id)
+        }
+    labels = {value: str(label) for value, label in Kind.choices}  # translated once a page
+    channels = {value: str(label) for value, label in Channel.choices}
     entries = []
     for item in interactions:
         if item.author is not None:
@@ -176,10 +180,14 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
         entry = TimelineEntry(
             interaction=item,
             css=_KIND_CSS.get(Kind(item.kind), "event"),
-            label=str(labels.get(item.kind, item.kind)),
+            label=labels.get(item.kind, item.kind),
             author=author,
             badge=LANGUAGE_BADGES.get(item.language, ""),
+            channel=channels.get(item.channel, item.channel),
+            files=list(getattr(item, "files", [])),
         )
+        if item.kind == Kind.INBOUND and item.text:
+            entry.view = message_view(item)
         if item.kind == Kind.SYSTEM_EVENT:
             entry.description = _describe_event(item, teams, users)
         else:
@@ -189,22 +197,200 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                 if key in NOTE_FIELD_LABELS and value
             ]
         entries.append(entry)
-    return entries
+    earlier = interactions[0].seq if more and interactions else None
+    return Timeline(entries, earlier)
+
+
+NOTE_KIND_CHOICES = [
+    (Kind.CALL_NOTE, gettext_lazy("Phone call")),
+    (Kind.MEETING_NOTE, gettext_lazy("In-person meeting")),
+    (Kind.INTERNAL_NOTE, gettext_lazy("Internal note")),
+]
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=NOTE_KIND_CHOICES)
+    occurred_at = forms.DateTimeField(
+        label=gettext_lazy("When"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("What was said"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )
+    expected = forms.CharField(
+        label=gettext_lazy("What the client expected"), required=False, max_length=2000
+    )
+    received = forms.CharField(
+        label=gettext_lazy("What the client received"), required=False, max_length=2000
+    )
+    agreed = forms.CharField(label=gettext_lazy("What was agreed"), required=False, max_length=2000)
+    promised = forms.CharField(
+        label=gettext_lazy("What was promised, by when"), required=False, max_length=2000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("expected", "received", "agreed", "promised"):
+            self.fields[name].widget.attrs["dir"] = "auto"
+
+
+class ExpectationForm(forms.Form):
+    expected = forms.CharField(
+        label=gettext_lazy("What the client expected"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+    )
+    received = forms.CharField(
+        label=gettext_lazy("What the client received"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+    )
+    agreed_possible = forms.CharField(
+        label=gettext_lazy("Agreed as possible"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+    )
+    agreed_not_possible = forms.CharField(
+        label=gettext_lazy("Agreed as not possible"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+    )
+
+
+def can_write(user: Any, case: Case) -> bool:
+    return cases_writable_by(user).filter(pk=case.pk).exists()
+
+
+def case_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    note_form: NoteForm | None = None,
+    expectation_form: ExpectationForm | None = None,
+    draft: str = "",
+    workflow_forms: dict[str, forms.Form] | None = None,
+) -> dict[str, Any]:
+    from calmdesk.desk.views.workflow import workflow_context
+
+    card = analysis_card(case)
+    writable = can_write(request.user, case)
+    timeline = build_timeline(case)
+    if expectation_form is None:
+        expectation_form = ExpectationForm(
+            initial={
+                "expected": case.expected or (card.expected if card else ""),
+                "received": case.received or (card.received if card else ""),
+                "agreed_possible": case.agreed_possible,
+                "agreed_not_possible": case.agreed_not_possible,
+            }
+        )
+    return {
+        "case": case,
+        "client": case.client,
+        "timeline": timeline.entries,
+        "earlier_seq": timeline.earlier_seq,
+        "root_cause": root_cause_label(case.root_cause),
+        "assignee": display_name(case.assignee),
+        "client_language": LANGUAGE_NAMES.get(case.client.preferred_language, ""),
+        "card": card,
+        "crisis": crisis_banner(case),
+        "writable": writable,
+        **workflow_context(request, case, writable=writable, forms_=workflow_forms),
+        "note_form": note_form or NoteForm(initial={"kind": Kind.CALL_NOTE}),
+        "expectation_form": expectation_form,
+        "suggested_expectation": bool(
+            card
+            and ((card.expected and not case.expected) or (card.received and not case.received))
+        ),
+        "reply_channels": [(c.value, c.label) for c in Channel],
+        "draft": draft,
+    }
 
 
 @require_safe
 @login_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = access_case_by_id(request.user, case_id)
-    return render_page(
-        request,
-        "desk/case_detail.html",
-        {
-            "case": case,
-            "client": case.client,
-            "timeline": build_timeline(case),
-            "root_cause": root_cause_label(case.root_cause),
-            "assignee": display_name(case.assignee),
-            "client_language": LANGUAGE_NAMES.get(case.client.preferred_language, ""),
-        },
-    )
+    return render_page(request, "desk/case_detail.html", case_context(request, case))
+
+
+@require_safe
+@login_required
+def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The page of timeline entries before ``?before=<seq>`` (htmx "show earlier"; the latest
+    page without it)."""
+    case = access_case_by_id(request.user, case_id)
+    raw = request.GET.get("before", "")
+    if raw and (not raw.isdigit() or not 0 < int(raw) <= 2**62):
+        raise Http404("no such timeline page")
+    timeline = build_timeline(case, before=int(raw) if raw else None)
+    context = {"case": case, "timeline": timeline.entries, "earlier_seq": timeline.earlier_seq}
+    return render_page(request, "desk/_timeline_page.html", context)
+
+
+def case_url(case: Case, seq: int | None = None) -> str:
+    url = reverse("desk:case", kwargs={"case_id": case.pk})
+    return f"{url}#entry-{seq}" if seq else url
+
+
+@require_POST
+@login_required
+def case_note(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Log a phone call, an in-person meeting or an internal note with its structured fields."""
+    case = access_case_by_id(request.user, case_id, for_write=True)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        data = {
+            key: form.cleaned_data[key]
+            for key in ("expected", "received", "agreed", "promised")
+            if form.cleaned_data[key].strip()
+        }
+        occurred: dt.datetime | None = form.cleaned_data["occurred_at"]
+        if occurred is not None:
+            occurred = timezone.make_aware(
+                occurred.replace(tzinfo=None), ZoneInfo(user_timezone(request))
+            )
+        try:
+            note = do_add_note(
+                request.user,  # type: ignore[arg-type]
+                case=case,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                data=data,
+                occurred_at=occurred,
+                meta=RequestMeta.from_request(request),
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The note was logged."))
+            return HttpResponseRedirect(case_url(case, note.seq))
+    context = case_context(request, case, note_form=form)
+    return render_page(request, "desk/case_detail.html", context, status=422)
+
+
+@require_POST
+@login_required
+def case_expectation(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Save the expectation record (expected / received / agreed possible and not possible)."""
+    case = access_case_by_id(request.user, case_id, for_write=True)
+    form = ExpectationForm(request.POST)
+    if form.is_valid():
+        do_set_expectation(
+            request.user,  # type: ignore[arg-type]
+            case,
+            meta=RequestMeta.from_request(request),
+            **form.cleaned_data,
+        )
+        messages.success(request, _("The expectation record was saved."))
+        return HttpResponseRedirect(case_url(case) + "#expectation")
+    context = case_context(request, case, expectation_form=form)
+    return render_page(request, "desk/case_detail.html", context, status=422)
