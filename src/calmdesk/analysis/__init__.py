@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 # --- coach exports (coach helper) ---
+from ._coach_rules import PRINCIPLES
 from ._coach_types import (
     BusinessCalendar,
     CoachPolicy,
@@ -79,10 +80,11 @@ from ._coach_types import (
     Suggestion,
     Turn,
 )
-from .coach import review_reply
+from .coach import principle_link, review_reply
 from .commitments import extract_commitments
 
 __all__ += [
+    "PRINCIPLES",
     "BusinessCalendar",
     "CoachPolicy",
     "Commitment",
@@ -92,6 +94,7 @@ __all__ += [
     "Suggestion",
     "Turn",
     "extract_commitments",
+    "principle_link",
     "review_reply",
 ]
 # --- end coach exports ---

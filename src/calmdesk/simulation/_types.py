@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from calmdesk.analysis import PRINCIPLES
+
 __all__ = [
     "CATEGORIES",
     "EVENTS",
@@ -76,20 +78,8 @@ EVENTS: tuple[str, ...] = (
     "turn_limit",
 )
 
-PRINCIPLE_SLUGS: dict[int, str] = {
-    1: "understand-the-source",
-    2: "listen-and-confirm",
-    3: "empathise",
-    4: "set-expectations",
-    5: "stay-calm",
-    6: "be-personal",
-    7: "offer-solutions",
-    8: "dont-pass-around",
-    9: "ask-for-backup",
-    10: "follow-through",
-    11: "document-and-analyse",
-    12: "train",
-}
+# The twelve principles' page slugs: the same table the coach links with.
+PRINCIPLE_SLUGS: dict[int, str] = dict(PRINCIPLES)
 
 
 class ScenarioError(ValueError):

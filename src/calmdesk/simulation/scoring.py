@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from calmdesk.analysis import principle_link as analysis_principle_link
+
 from ._types import (
     PRINCIPLE_SLUGS,
     Mark,
@@ -46,8 +48,7 @@ _LEVEL_WEIGHT = {"warning": 1.0, "error": 2.0}
 
 def principle_link(principle: int, lang: str = "en") -> str:
     """Link to the principle page (the same pages the coach links to)."""
-    page_lang = "sr" if lang.startswith("sr") else lang
-    return f"/docs/principles/{page_lang}/{principle:02d}-{PRINCIPLE_SLUGS[principle]}"
+    return analysis_principle_link(principle, lang)
 
 
 def _clip(text: str, limit: int = 80) -> str:
