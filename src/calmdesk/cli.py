@@ -97,15 +97,26 @@ def _require_free_port(host: str, port: int) -> None:
 
 
 def _wait_for_http(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> bool:
+    """Wait until the server answers a real HTTP request (gunicorn's master opens the port
+    before its workers have loaded the application, so an open port is not enough)."""
+    import urllib.error
+    import urllib.request
+
+    url = f"http://{host}:{port}/login/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex((host, port)) == 0:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
                 return True
-        time.sleep(0.2)
+        except (OSError, TimeoutError):
+            pass
+        time.sleep(0.3)
     return False
 
 
@@ -203,7 +214,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    if not _wait_for_http(host, args.port, 60, web):
+    if not _wait_for_http(host, args.port, 120, web):
         _run_together([web, worker, sweeper])
         raise CliError("the web server did not start; see the messages above")
     url = f"http://{host}:{args.port}/"

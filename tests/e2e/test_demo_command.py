@@ -77,7 +77,7 @@ class Demo:
 
 
 def fetch(url: str) -> tuple[int, str, str]:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, response.geturl(), response.read().decode("utf-8")
 
 

@@ -10,6 +10,7 @@ Public API (see docs/simulation.md)::
     score_session(result, scenario) -> Report
     case_to_scenario(case) -> ScenarioDraft
     train_main(argv) -> int                               # the terminal mode
+    rephraser_from_env() -> ChatRephraser | None          # optional model wording (llm.py)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ._types import (
 )
 from .case_to_scenario import CaseData, CaseMessage, ScenarioDraft, case_to_scenario, pseudonymise
 from .engine import Reading, Session, replay, run_script
+from .llm import ChatRephraser, Rephraser, RephraseRequest, rephraser_from_env
 from .scenarios import LANGS, LangPack, lang_pack, list_scenarios, load_scenario, load_scenario_file
 from .scoring import model_reply, principle_link, score_session
 from .terminal import train_main
@@ -47,6 +49,7 @@ __all__ = [
     "PRINCIPLE_SLUGS",
     "CaseData",
     "CaseMessage",
+    "ChatRephraser",
     "CoachLines",
     "Fact",
     "LangPack",
@@ -55,6 +58,8 @@ __all__ = [
     "PersonaState",
     "PrincipleScore",
     "Reading",
+    "RephraseRequest",
+    "Rephraser",
     "Report",
     "Scenario",
     "ScenarioDraft",
@@ -70,6 +75,7 @@ __all__ = [
     "model_reply",
     "principle_link",
     "pseudonymise",
+    "rephraser_from_env",
     "replay",
     "run_script",
     "score_session",

@@ -205,8 +205,11 @@ class TurnRecord:
     marks: tuple[Mark, ...]
     promises: tuple[str, ...] = ()
     broken_promises: tuple[str, ...] = ()
+    # the engine's scripted line when ``persona`` holds a model's wording of it (else "")
+    scripted: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"scripted": self.scripted} if self.scripted else {}
         return {
             "index": self.index,
             "trainee": self.trainee,
@@ -220,6 +223,7 @@ class TurnRecord:
             "marks": [m.to_dict() for m in self.marks],
             "promises": list(self.promises),
             "broken_promises": list(self.broken_promises),
+            **extra,
         }
 
 

@@ -26,6 +26,7 @@ from calmdesk.analysis import (
 )
 
 from ._types import PersonaState, Scenario, SessionResult, TurnRecord
+from .llm import RecordedLines, Rephraser, RephraseRequest, history_tail
 from .scenarios import LangPack, gendered, lang_pack, load_scenario
 from .scoring import turn_marks
 
@@ -133,8 +134,11 @@ class Session:
         seed: int = 0,
         start: datetime = DEFAULT_START,
         pack: LangPack | None = None,
+        rephraser: Rephraser | None = None,
     ) -> None:
         self.scenario = scenario
+        # optional model wording of the answers (see llm.py); state and scoring never depend on it
+        self.rephraser = rephraser
         self.seed = seed
         self.pack = pack or lang_pack(scenario.lang)
         self.start = start
@@ -155,6 +159,7 @@ class Session:
         self._warned = False
         self.opening = self._line("opening")
         self._history.append(Turn("client", self.opening))
+        self._shown: list[tuple[str, str]] = [("client", self.opening)]  # as the trainee saw it
 
     # ------------------------------------------------------------------ lines
 
@@ -392,11 +397,12 @@ class Session:
             self.outcome = "turn_limit"
 
         answer = self._compose(reading, before, fact_line)
+        shown = self._reword(index, text, answer)
         marks = turn_marks(s, index, text, reading, revealed)
         record = TurnRecord(
             index=index,
             trainee=text,
-            persona=answer,
+            persona=shown,
             moves=reading.moves,
             events=reading.events,
             rule_ids=tuple(f.rule_id for f in reading.review.findings),
@@ -406,11 +412,40 @@ class Session:
             marks=marks,
             promises=reading.promises,
             broken_promises=reading.over_promises,
+            scripted=answer if shown != answer else "",
         )
         self.turns.append(record)
+        # the engine reads the next turn against its own line, so a model's wording never
+        # changes the state, the facts or the score
         self._history.append(Turn("agent", text))
         self._history.append(Turn("client", answer))
+        self._shown += [("agent", text), ("client", shown)]
         return record
+
+    def _reword(self, index: int, trainee: str, line: str) -> str:
+        """The rephraser's wording of ``line``, or ``line`` itself (no rephraser, any error)."""
+        if self.rephraser is None or not line:
+            return line
+        p = self.scenario.persona
+        request = RephraseRequest(
+            turn=index,
+            lang=self.scenario.lang,
+            script=self.scenario.script,
+            persona={
+                "name": p.name,
+                "expected": p.expected,
+                "received": p.received,
+                "since": p.since,
+                "wants": p.wants,
+            },
+            history=history_tail([*self._shown, ("agent", trainee)]),
+            line=line,
+        )
+        try:
+            text = self.rephraser.rephrase(request)
+        except Exception:  # any failure of the wording keeps the scripted line
+            return line
+        return text if isinstance(text, str) and text.strip() else line
 
     def _pick_fact(self, lines: Iterable[str]) -> str:
         options = [x for x in lines if x not in self._used]
@@ -487,9 +522,15 @@ class Session:
         )
 
 
-def run_script(scenario: Scenario, replies: Iterable[str], *, seed: int = 0) -> SessionResult:
+def run_script(
+    scenario: Scenario,
+    replies: Iterable[str],
+    *,
+    seed: int = 0,
+    rephraser: Rephraser | None = None,
+) -> SessionResult:
     """Play scripted trainee replies until they run out or the session ends."""
-    session = Session(scenario, seed=seed)
+    session = Session(scenario, seed=seed, rephraser=rephraser)
     for text in replies:
         if session.finished:
             break
@@ -503,7 +544,14 @@ def replay(result: SessionResult, scenario: Scenario | None = None) -> SessionRe
     """Play a recorded session again (same scenario, seed and trainee turns).
 
     The result equals the recording as long as the scenario and the coach are unchanged; a
-    mentor can compare both to see what a newer coach reads differently.
+    mentor can compare both to see what a newer coach reads differently.  Answers worded by a
+    model are taken from the recording (``TurnRecord.scripted``), so no model is asked again.
     """
     scenario = scenario or load_scenario(result.scenario_id, result.lang)
-    return run_script(scenario, [t.trainee for t in result.turns], seed=result.seed)
+    worded = {t.index: (t.scripted, t.persona) for t in result.turns if t.scripted}
+    return run_script(
+        scenario,
+        [t.trainee for t in result.turns],
+        seed=result.seed,
+        rephraser=RecordedLines(worded) if worded else None,
+    )

@@ -1,8 +1,9 @@
-"""Terminal mode: ``calmdesk train [SCENARIO] [--lang xx] [--seed N]``.
+"""Terminal mode: ``calmdesk train [SCENARIO] [--lang xx] [--seed N] [--llm]``.
 
 Without a scenario it lists the scenarios of the language.  With one, it plays the role-play on
 stdin/stdout — the trainee types a reply, the persona answers — and prints the score at the end
 (also after ``/quit``, end of input or Ctrl-C).  The seed is printed so a session can be replayed.
+``--llm`` lets a model configured by ``CALMDESK_PERSONA_LLM_*`` word the persona's answers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TextIO
 
 from ._types import Report, Scenario, ScenarioError
 from .engine import Session
+from .llm import ENV_URL, ChatRephraser, rephraser_from_env
 from .scenarios import LANGS, lang_pack, list_scenarios, load_scenario
 from .scoring import score_session
 
@@ -32,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="en", choices=LANGS, help="scenario language (default: en)")
     p.add_argument("--seed", type=int, default=None, help="seed, to replay a session exactly")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help=f"let the model at ${ENV_URL} word the persona's answers (scripted on any error)",
+    )
     return p
 
 
@@ -91,10 +98,19 @@ def train_main(
     except ScenarioError as exc:
         sys.stderr.write(f"calmdesk train: {exc}\n")
         return EXIT_USAGE
+    rephraser: ChatRephraser | None = None
+    if args.llm:
+        try:
+            rephraser = rephraser_from_env()
+        except ValueError as exc:
+            sys.stderr.write(f"calmdesk train: {exc}\n")
+            return EXIT_USAGE
+        if rephraser is None:
+            sys.stderr.write(f"calmdesk train: --llm: {ENV_URL} unset, the persona is scripted\n")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     pack = lang_pack(scenario.lang)
     t = pack.text
-    session = Session(scenario, seed=seed)
+    session = Session(scenario, seed=seed, rephraser=rephraser)
     out.write(f"{scenario.title}  [{scenario.id}, {scenario.lang}, --seed {seed}]\n")
     out.write(f"{t('ui.briefing')}: {scenario.briefing}\n{t('ui.help')}\n\n")
     out.write(f"{t('ui.client')}: {session.opening}\n")

@@ -20,6 +20,7 @@ from calmdesk.desk.models import (
     Attachment,
     Case,
     Channel,
+    CheckInReason,
     Interaction,
     Kind,
     User,
@@ -161,6 +162,14 @@ def do_receive_message(
 
         incident = open_incident(case, interaction, check)
         audit["crisis"] = {"incident": incident.pk, "kinds": incident.kinds}
+    elif check.abusive or check.intense:
+        # The well-being loop (a crisis already offers its own check-in).
+        from calmdesk.desk.actions.wellbeing import offer_after_message
+
+        reason = CheckInReason.ABUSE if check.abusive else CheckInReason.INTENSE
+        offer = offer_after_message(case, reason)
+        if offer is not None:
+            audit["wellbeing"] = {"checkin": offer.pk, "reason": str(reason)}
     write_audit(
         actor=actor,
         organization=case.organization_id,

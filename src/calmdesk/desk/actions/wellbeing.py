@@ -56,6 +56,29 @@ def offer_checkin(user: User, case: Case | None, reason: str) -> WellbeingCheckI
     return checkin
 
 
+def open_checkin(user: User, case: Case) -> WellbeingCheckIn | None:
+    """The user's latest unanswered check-in on this case, if any."""
+    return (
+        WellbeingCheckIn.objects.filter(user=user, case=case, completed_at__isnull=True)
+        .order_by("-offered_at", "-id")
+        .first()
+    )
+
+
+def offer_after_message(case: Case, reason: str) -> WellbeingCheckIn | None:
+    """After an abusive or very intense client message: offer the case's assignee a break
+    (a helper inside the receiving action's transaction: no audit entry of its own).
+    Nobody when the case is unassigned; at most one open offer per user and case."""
+    user = case.assignee
+    if user is None or not user.is_active or user.organization_id is None:
+        return None
+    if open_checkin(user, case) is not None:
+        return None
+    if WellbeingCheckIn.objects.filter(user=user, case=case, reason=reason).exists():
+        return None  # already offered (and answered) for this reason on this case
+    return offer_checkin(user, case, reason)
+
+
 @transaction.atomic
 def do_offer_checkin(
     actor: User,
@@ -66,13 +89,19 @@ def do_offer_checkin(
 ) -> WellbeingCheckIn:
     if reason not in CheckInReason.values:
         raise ActionError(f"Unknown reason {reason!r}.", details={"field": "reason"})
-    checkin = offer_checkin(actor, case, reason)
+    # "Take a short break" on a case with an open offer: the break is recorded against that
+    # offer (no second open check-in for the same case).
+    pending = open_checkin(actor, case) if case is not None and reason == "self" else None
+    checkin = pending or offer_checkin(actor, case, reason)
+    data: dict[str, Any] = {"reason": checkin.reason}  # never the answers
+    if pending is not None:
+        data["break"] = True
     write_audit(
         actor=actor,
         organization=actor.organization_id,
         action="wellbeing.offer",
         obj=checkin,
-        data={"reason": reason},  # never the answers
+        data=data,
         meta=meta,
     )
     return checkin

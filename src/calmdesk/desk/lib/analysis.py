@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 logger = logging.getLogger(__name__)
 
 SEVERITY_ORDER = {"": 0, "medium": 1, "high": 2}
+INTENSE_FROM = 0.8  # intensity from which a message counts as very intense (well-being loop)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class InlineCheck:
     crisis: tuple[CrisisHit, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
     error: str = ""
+    # For the agent's well-being loop: an abusive or a very intense message.
+    abusive: bool = False
+    intense: bool = False
 
     @property
     def severity(self) -> str:
@@ -90,7 +94,14 @@ def inline_check(text: str, *, lang: str | None = None) -> InlineCheck:
     )
     versions = {str(k): str(v) for k, v in dict(result.versions).items()}
     versions.setdefault("engine", engine_version())
-    return InlineCheck(language=str(result.language or ""), crisis=hits, versions=versions)
+    return InlineCheck(
+        language=str(result.language or ""),
+        crisis=hits,
+        versions=versions,
+        abusive=bool(result.hostility.present),
+        intense=float(result.intensity) >= INTENSE_FROM
+        or str(result.escalation.level) in ("high", "critical"),
+    )
 
 
 @dataclass(frozen=True)
