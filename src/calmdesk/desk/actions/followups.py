@@ -9,6 +9,7 @@ worker killed and restarted, ``tick`` re-enqueueing) sends nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -199,6 +200,49 @@ def do_add_followup(
         meta=meta,
     )
     return followup
+
+
+MAX_FULFILS = 50
+
+
+def fulfil_followups(
+    actor: User, case: Case, interaction: Interaction, followup_ids: Sequence[int]
+) -> list[int]:
+    """Close the named open promises of ``case`` as kept by ``interaction`` (the call, meeting
+    or reply that did what was promised).  Runs inside the caller's action and transaction and
+    writes no audit entry of its own; the caller's entry lists the ids."""
+    ids = sorted({int(i) for i in followup_ids})
+    if not ids:
+        return []
+    if len(ids) > MAX_FULFILS:
+        raise ActionError(
+            f"At most {MAX_FULFILS} promises per entry.", details={"field": "fulfils"}
+        )
+    rows = list(
+        FollowUp.objects.select_for_update()
+        .filter(case=case, pk__in=ids, status=FollowUpStatus.OPEN)
+        .order_by("pk")
+    )
+    missing = sorted(set(ids) - {row.pk for row in rows})
+    if missing:
+        raise ActionError(
+            "Not an open promise of this case: " + ", ".join(str(i) for i in missing) + ".",
+            details={"field": "fulfils"},
+        )
+    now = timezone.now()
+    for row in rows:
+        row.status = FollowUpStatus.KEPT
+        row.closed_at = now
+        row.closed_by = actor
+        row.kept_by_interaction = interaction
+        row.save(update_fields=["status", "closed_at", "closed_by", "kept_by_interaction"])
+        system_event(
+            case,
+            actor,
+            "followup_closed",
+            {"followup": row.pk, "status": FollowUpStatus.KEPT, "by_seq": interaction.seq},
+        )
+    return [row.pk for row in rows]
 
 
 @transaction.atomic

@@ -191,9 +191,11 @@ def do_send_reply(
     occurred_at: dt.datetime | None = None,
     attachments: Sequence[IncomingFile] = (),
     idempotency_key: str = "",
+    fulfils: Sequence[int] = (),
     meta: RequestMeta | None = None,
 ) -> Interaction:
-    """Log a reply to the client and note the first response time."""
+    """Log a reply to the client and note the first response time.  ``fulfils``: ids of the
+    case's open promises this reply keeps (e.g. "I will send you the invoice")."""
     replay = find_replay(case, _check_key(idempotency_key))
     if replay is not None:
         return replay
@@ -214,7 +216,14 @@ def do_send_reply(
         case.updated_at = timezone.now()
         case.save(update_fields=["first_response_at", "updated_at"])
     # Promises in the reply become follow-ups with an owner and a due time.
-    from calmdesk.desk.actions.followups import note_client_update, store_promises, user_tz
+    from calmdesk.desk.actions.followups import (
+        fulfil_followups,
+        note_client_update,
+        store_promises,
+        user_tz,
+    )
+
+    kept = fulfil_followups(actor, case, interaction, fulfils)
 
     said_at = interaction.occurred_at
     promises = extract_promises(
@@ -227,7 +236,12 @@ def do_send_reply(
         organization=case.organization_id,
         action="interaction.reply",
         obj=interaction,
-        data={"case": case.pk, "seq": interaction.seq, "followups": [f.pk for f in followups]},
+        data={
+            "case": case.pk,
+            "seq": interaction.seq,
+            "followups": [f.pk for f in followups],
+            "fulfils": kept,
+        },
         meta=meta,
     )
     return interaction
@@ -248,10 +262,12 @@ def do_add_note(
     channel: str | None = None,
     attachments: Sequence[IncomingFile] = (),
     idempotency_key: str = "",
+    fulfils: Sequence[int] = (),
     meta: RequestMeta | None = None,
 ) -> Interaction:
     """A call note, meeting note or internal note.  ``data`` holds the structured fields
-    (expected, received, agreed, promised, participants, duration) as short texts."""
+    (expected, received, agreed, promised, participants, duration) as short texts.
+    ``fulfils``: ids of the case's open promises this entry keeps (e.g. the promised call)."""
     replay = find_replay(case, _check_key(idempotency_key))
     if replay is not None:
         return replay
@@ -281,12 +297,17 @@ def do_add_note(
         data=fields,
         idempotency_key=idempotency_key,
     )
+    audit_data: dict[str, Any] = {"case": case.pk, "seq": interaction.seq, "kind": kind}
+    if fulfils:
+        from calmdesk.desk.actions.followups import fulfil_followups
+
+        audit_data["fulfils"] = fulfil_followups(actor, case, interaction, fulfils)
     write_audit(
         actor=actor,
         organization=case.organization_id,
         action="interaction.note",
         obj=interaction,
-        data={"case": case.pk, "seq": interaction.seq, "kind": kind},
+        data=audit_data,
         meta=meta,
     )
     return interaction

@@ -150,6 +150,7 @@ def send_reply(request: HttpRequest, case_id: Path[Id], payload: ReplyIn) -> Any
         channel=payload.channel,
         occurred_at=payload.occurred_at,
         idempotency_key=key,
+        fulfils=payload.fulfils,
         meta=RequestMeta.from_request(request),
     )
     return _created(row, earlier)
@@ -171,6 +172,7 @@ def add_note(request: HttpRequest, case_id: Path[Id], payload: NoteIn) -> Any:
         data={str(k): v for k, v in payload.data.items()},
         occurred_at=payload.occurred_at,
         idempotency_key=key,
+        fulfils=payload.fulfils,
         meta=RequestMeta.from_request(request),
     )
     return _created(row, earlier)

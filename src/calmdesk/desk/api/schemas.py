@@ -249,6 +249,9 @@ class ReplyIn(In):
     text: Annotated[LongText, StringConstraints(min_length=1)]
     channel: ChannelName
     occurred_at: AwareDatetime | None = None
+    fulfils: list[Id] = Field(
+        default_factory=list, max_length=50, description="open promises this reply keeps"
+    )
 
 
 class NoteIn(In):
@@ -260,6 +263,9 @@ class NoteIn(In):
         Literal["expected", "received", "agreed", "promised", "participants", "duration"],
         ShortText,
     ] = Field(default_factory=dict)
+    fulfils: list[Id] = Field(
+        default_factory=list, max_length=50, description="open promises this entry keeps"
+    )
 
 
 class CorrectionIn(In):

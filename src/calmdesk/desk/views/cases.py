@@ -232,10 +232,30 @@ class NoteForm(forms.Form):
         label=gettext_lazy("What was promised, by when"), required=False, max_length=2000
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    fulfils = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("This entry keeps these promises"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("expected", "received", "agreed", "promised"):
             self.fields[name].widget.attrs["dir"] = "auto"
+        from calmdesk.desk.models import FollowUp, FollowUpStatus
+
+        open_promises = (
+            FollowUp.objects.filter(case=case, status=FollowUpStatus.OPEN).order_by("due_at", "pk")
+            if case is not None
+            else FollowUp.objects.none()
+        )
+        choices = [(f.pk, f.action[:120]) for f in open_promises]
+        field = self.fields["fulfils"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = choices
+        if not choices:
+            del self.fields["fulfils"]
 
 
 class ExpectationForm(forms.Form):
@@ -304,7 +324,7 @@ def case_context(
         "crisis": crisis_banner(case),
         "writable": writable,
         **workflow_context(request, case, writable=writable, forms_=workflow_forms),
-        "note_form": note_form or NoteForm(initial={"kind": Kind.CALL_NOTE}),
+        "note_form": note_form or NoteForm(initial={"kind": Kind.CALL_NOTE}, case=case),
         "expectation_form": expectation_form,
         "suggested_expectation": bool(
             card
@@ -346,7 +366,7 @@ def case_url(case: Case, seq: int | None = None) -> str:
 def case_note(request: HttpRequest, case_id: int) -> HttpResponse:
     """Log a phone call, an in-person meeting or an internal note with its structured fields."""
     case = access_case_by_id(request.user, case_id, for_write=True)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, case=case)
     if form.is_valid():
         data = {
             key: form.cleaned_data[key]
@@ -366,6 +386,7 @@ def case_note(request: HttpRequest, case_id: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 data=data,
                 occurred_at=occurred,
+                fulfils=form.cleaned_data.get("fulfils") or (),
                 meta=RequestMeta.from_request(request),
             )
         except ActionError as exc:
