@@ -194,3 +194,40 @@ def test_one_tick_fires_every_due_reminder_once(world, locmem):
     assert tick(now=later, inline=True).reminders == 0
     for f in made:
         assert Notification.objects.filter(data__followup=f.pk, data__phase="reminder").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "day"),
+    [("Europe/Warsaw", dt.date(2026, 10, 25)), ("Asia/Jerusalem", dt.date(2026, 3, 27))],
+)
+def test_the_clock_itself_travels_across_dst(world, locmem, zone_name, day):
+    """The same rule with the wall clock moved by time-machine (no ``now=`` anywhere): the
+    reply, the promise and every sweep read the real clock."""
+    import time_machine
+
+    zone = ZoneInfo(zone_name)
+    agent = world.users["agent_a"]
+    User.objects.filter(pk=agent.pk).update(timezone=zone_name)
+    agent.refresh_from_db()
+    said = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12, 0), zone)
+    with time_machine.travel(said, tick=False):
+        reply = do_send_reply(
+            agent,
+            case=world.cases["a2"],
+            text="I will call you back tomorrow at 10:00.",
+            channel="email",
+        )
+    followup = FollowUp.objects.get(source_interaction=reply)
+    assert followup.due_at.astimezone(zone).time() == dt.time(10, 0)
+    start = said.astimezone(dt.UTC)
+    for step in range(0, 26 * 4 + 1):
+        with time_machine.travel(start + dt.timedelta(minutes=15 * step), tick=False):
+            tick(inline=True)
+    phases = collections.defaultdict(list)
+    for n in Notification.objects.filter(data__followup=followup.pk):
+        phases[n.data["phase"]].append(dt.datetime.fromisoformat(n.data["fired_at"]))
+    reminders = sorted(set(phases["reminder"]))
+    overdue = sorted(set(phases["overdue"]))
+    assert [r.astimezone(zone).time() for r in reminders] == [dt.time(9, 0)]
+    assert [o.astimezone(zone).time() for o in overdue] == [dt.time(10, 0)]
+    assert reminders[0].astimezone(zone).date() == day
