@@ -164,6 +164,22 @@ def main() -> None:
         f"p95 {p95(rounds):.1f} ms (n={args.n}, target p95 <= 150 ms; plus 300 ms debounce)"
     )
     print(f"  cpu time: p50 {statistics.median(rounds_cpu):.1f} ms, p95 {p95(rounds_cpu):.1f} ms")
+    # Reference measured in the same run: a plain page through the same stack (session,
+    # middleware, base template with the navigation), so the ratios show what the case page
+    # and the coach add on top of what any page costs here.
+    ref_url = "/docs/principles/en/01-understand-the-source"
+    assert browser.get(ref_url).status_code == 200
+    ref: list[float] = []
+    for _ in range(args.n):
+        t = time.perf_counter()
+        browser.get(ref_url)
+        ref.append((time.perf_counter() - t) * 1000)
+    ref50 = statistics.median(ref)
+    print(
+        f"reference (plain page, same stack): p50 {ref50:.1f} ms, p95 {p95(ref):.1f} ms; "
+        f"case page = {statistics.median(page) / ref50:.1f}x, "
+        f"coaching = {statistics.median(rounds) / ref50:.1f}x the reference"
+    )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
 
 
