@@ -20,31 +20,20 @@ answers as ``client_message`` where the data set has one).
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
-import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _splits import held_back, read  # noqa: E402
 from calmdesk.analysis.coach import review_reply  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 Row = dict[str, Any]
-csv.field_size_limit(10**9)
-
-
-def held_back(key: str) -> bool:
-    """The deterministic held-back 20 % (the same rule as scripts/train_coach.py)."""
-    return zlib.crc32(key.encode("utf-8")) % 100 >= 80
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def _f1(pairs: Iterable[tuple[bool, bool]]) -> float:

@@ -21,23 +21,22 @@ evaluated) and ``passed`` (bool).
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import re
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _splits import held_back, read  # noqa: E402
 from calmdesk.analysis import MessageAnalysis, analyze_message  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
-csv.field_size_limit(10**9)
 Row = dict[str, Any]
 ANGERISH = {"anger", "frustration"}
 NEGATIVE_EMO = {"anger", "frustration", "disappointment", "fear", "sadness"}
@@ -56,15 +55,6 @@ GO_NEG = {
     "embarrassment",
 }
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-def held_back(key: str) -> bool:
-    return zlib.crc32(key.encode("utf-8")) % 100 >= 80
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def f1(pairs: Iterable[tuple[bool, bool]]) -> tuple[float, float, float, int]:

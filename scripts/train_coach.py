@@ -25,7 +25,6 @@ read.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -40,7 +39,9 @@ from sklearn.model_selection import GroupKFold
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _splits import bucket, read  # noqa: E402
 from calmdesk.analysis._coach_features import doc_features  # noqa: E402
 from calmdesk.analysis._coach_rules import load_pack  # noqa: E402
 from calmdesk.analysis._scoring import HashFeaturizer, LinearModel  # noqa: E402
@@ -49,16 +50,6 @@ from calmdesk.analysis._text import normalize  # noqa: E402
 MODELS = ROOT / "src" / "calmdesk" / "analysis" / "models"
 DATASETS = ROOT.parent / "shared" / "datasets"
 BITS = 18
-csv.field_size_limit(10**9)
-
-
-def bucket(key: str) -> int:
-    return zlib.crc32(key.encode("utf-8")) % 100
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def featurize(texts: list[str], lang: str, fz: HashFeaturizer, chars: bool = True,

@@ -17,7 +17,6 @@ import argparse
 import csv
 import sys
 import time
-import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,9 @@ from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _splits import held_back  # noqa: E402
 from calmdesk.analysis._scoring import LinearModel  # noqa: E402
 from calmdesk.analysis._types import EMOTIONS  # noqa: E402
 from calmdesk.analysis.message import MODELS_DIR, prepare  # noqa: E402
@@ -44,7 +45,6 @@ OPEN = [
     "bitext_customer_support",
     "cssrs_suicide_risk",
 ]
-csv.field_size_limit(10**9)
 
 GO_NEG = {
     "anger",
@@ -109,11 +109,6 @@ HEADS = [f"emo_{e}" for e in EMOTIONS] + [
     "complaint",
     "self_harm",
 ]
-
-
-def held_back(key: str) -> bool:
-    """The deterministic held-back 20 % (shared with scripts/evaluate.py)."""
-    return zlib.crc32(key.encode("utf-8")) % 100 >= 80
 
 
 def lang_code(lang: str) -> str:
