@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
@@ -81,3 +82,13 @@ def display_name(user: Any) -> str:
         return ""
     full = f"{user.first_name} {user.last_name}".strip()
     return full or str(user.username)
+
+
+def short_text_area(label: Any, *, required: bool = True, max_length: int = 5000) -> Any:
+    """A two-line text field whose direction follows what is typed (Hebrew and Latin alike)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+    )

@@ -43,6 +43,7 @@ from calmdesk.desk.views._common import (
     display_name,
     render_page,
     root_cause_label,
+    short_text_area,
     user_timezone,
 )
 from calmdesk.desk.views._timeline_html import render_entry
@@ -259,30 +260,10 @@ class NoteForm(forms.Form):
 
 
 class ExpectationForm(forms.Form):
-    expected = forms.CharField(
-        label=gettext_lazy("What the client expected"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
-    received = forms.CharField(
-        label=gettext_lazy("What the client received"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
-    agreed_possible = forms.CharField(
-        label=gettext_lazy("Agreed as possible"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
-    agreed_not_possible = forms.CharField(
-        label=gettext_lazy("Agreed as not possible"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
+    expected = short_text_area(gettext_lazy("What the client expected"), required=False)
+    received = short_text_area(gettext_lazy("What the client received"), required=False)
+    agreed_possible = short_text_area(gettext_lazy("Agreed as possible"), required=False)
+    agreed_not_possible = short_text_area(gettext_lazy("Agreed as not possible"), required=False)
 
 
 def can_write(user: Any, case: Case) -> bool:

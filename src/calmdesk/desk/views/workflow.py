@@ -65,7 +65,7 @@ from calmdesk.desk.models import (
     User,
     WellbeingCheckIn,
 )
-from calmdesk.desk.views._common import display_name, render_page
+from calmdesk.desk.views._common import display_name, render_page, short_text_area
 
 # Messages for the refusals an agent meets on these forms (the actions speak English; the
 # page speaks the user's language).
@@ -160,23 +160,9 @@ class PromiseForm(forms.Form):
 
 class TransferForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("To team"), queryset=Team.objects.none())
-    note = forms.CharField(
-        label=gettext_lazy("Why the case moves"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
-    tried = forms.CharField(
-        label=gettext_lazy("What was tried"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
-    promised = forms.CharField(
-        label=gettext_lazy("What was promised to the client"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
+    note = short_text_area(gettext_lazy("Why the case moves"))
+    tried = short_text_area(gettext_lazy("What was tried"), required=False)
+    promised = short_text_area(gettext_lazy("What was promised to the client"), required=False)
     confirm = forms.BooleanField(
         label=gettext_lazy("I confirm that another transfer is needed"), required=False
     )
@@ -199,11 +185,7 @@ class BackupForm(forms.Form):
             (RequestKind.APPROVAL, gettext_lazy("Approval of a decision")),
         ],
     )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
+    reason = short_text_area(gettext_lazy("Reason"))
     decision_subject = forms.CharField(
         label=gettext_lazy("Decision asked for"),
         required=False,
@@ -237,17 +219,9 @@ class CheckInForm(forms.Form):
         empty_value=None,
         choices=[("", "—")] + [(str(n), str(n)) for n in range(1, 6)],
     )
-    went_well = forms.CharField(
-        label=gettext_lazy("What went well?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
-    )
-    next_time = forms.CharField(
-        label=gettext_lazy("What would you do differently next time?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+    went_well = short_text_area(gettext_lazy("What went well?"), required=False, max_length=2000)
+    next_time = short_text_area(
+        gettext_lazy("What would you do differently next time?"), required=False, max_length=2000
     )
     wants_mentor_debrief = forms.BooleanField(
         label=gettext_lazy("I would like a debrief with my mentor"), required=False
