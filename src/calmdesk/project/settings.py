@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "calmdesk.desk",
     "calmdesk.training",
     "calmdesk.channels",
+    "calmdesk.reports",
+    "calmdesk.connectors",
+    "calmdesk.imports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""History import: resumable, idempotent import of clients, cases and messages from CSV, JSONL and a Zendesk export."""
