@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Literal
 
 ChartKind = Literal["line", "bar", "stacked-bar", "doughnut"]
@@ -102,3 +103,16 @@ class ReportResult:
         return not any(s.values for c in self.charts for s in c.series) and not any(
             t.rows for t in self.tables
         )
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """One report.  The registry is ``calmdesk.reports.definitions.REPORTS`` (slug -> definition),
+    in the order the report pages list them."""
+
+    slug: str  # URL part, e.g. "root-causes"
+    title: str  # translatable (gettext_lazy) — str() it when showing
+    description: str  # one sentence, translatable
+    audience: Audience  # "team": aggregates; "agent": per-agent figures; "wellbeing": opt-in
+    build: Callable[[ReportFilters, ReportScope], ReportResult]
+    principle: str = ""  # slug of the principle page it relates to ("" = none)
