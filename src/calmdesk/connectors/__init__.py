@@ -1,1 +1,3 @@
-"""Helpdesk connectors: webhook receivers for Zendesk, Freshdesk, Zammad and Chatwoot, and notes posted back."""
+"""Helpdesk connectors: webhook receivers for Zendesk, Freshdesk, Zammad and Chatwoot, and notes
+posted back.
+"""

@@ -1,1 +1,3 @@
-"""History import: resumable, idempotent import of clients, cases and messages from CSV, JSONL and a Zendesk export."""
+"""History import: resumable, idempotent import of clients, cases and messages from CSV, JSONL and
+a Zendesk export.
+"""

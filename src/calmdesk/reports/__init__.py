@@ -1,1 +1,3 @@
-"""Reports: count tables filled by an idempotent job, report pages, CSV/PDF exports and the weekly email."""
+"""Reports: count tables filled by an idempotent job, report pages, CSV/PDF exports and the weekly
+email.
+"""

@@ -12,8 +12,8 @@ Who may see what is decided before a definition runs (calmdesk.reports.access bu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 ChartKind = Literal["line", "bar", "stacked-bar", "doughnut"]
