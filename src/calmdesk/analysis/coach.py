@@ -201,6 +201,20 @@ def _model_logit(name: str, draft: str, lang: str) -> tuple[float, list[str]] | 
     return z, ev
 
 
+_QUESTION_END = re.compile(r"[?？؟][\s\"'”’»)\]]*$")
+
+
+def _questions(pack: Pack, view: Normalized) -> list[tuple[int, int]]:
+    """Spans (in the draft) of the sentences that end in a question mark, except offers of
+    further help ("Is there anything else I can do?"), which ask nothing about the client."""
+    out = []
+    for s, e in sentences(view.text):
+        sent = view.text[s:e]
+        if _QUESTION_END.search(sent) and not _lex_spans(pack.lang, "further_help", sent):
+            out.append(view.span(s, e))
+    return out
+
+
 def _without(pack: Pack, name: str, view: Normalized, draft: str) -> str:
     """*draft* without the sentences in which the word class *name* matches."""
     pat = pack.lexicon.get(name)
@@ -254,15 +268,29 @@ def _scores(
     # empathy mechanisms (EPITOME): lexicon evidence, hand-set weights (no training on EPITOME)
     warmth = lex("ack") + lex("warmth")
     er = _sig(-1.6 + 2.2 * min(len(warmth), 2))
+    # understanding: said outright ("I know how that feels"), shown by sharing one's own
+    # experience ("when I was …", "my mom had the same"), reflected back ("you feel …", weaker:
+    # the words are common in advice too), or by taking up the client's own words
     interp = lex("interpret")
+    reflect = lex("reflect")
+    experience = _found(pack, "experience", view, draft, limit=3)
     disclose = len(_found(pack, "disclose", view, draft, limit=6))
-    # taking up the client's own words (their situation, their feelings) shows understanding
     echoed = sorted(client_words & _content_words(draft, lang)) if client_words else []
-    ip = _sig(-1.7 + 2.3 * min(len(interp), 2) + 0.4 * min(disclose, 6) + 0.3 * min(len(echoed), 4))
+    ip = _sig(
+        -1.2
+        + 2.3 * min(len(interp), 2)
+        + 0.3 * min(len(reflect), 2)
+        + 1.2 * len(experience)
+        + 0.2 * min(disclose, 6)
+        + 0.3 * min(len(echoed), 4)
+    )
+    # exploration is asking: every question sentence counts, the pack's phrases add to it
+    # (and catch "tell me more about …" without a question mark)
     explore = lex("explore")
-    qmarks = draft.count("?")
-    ex = _sig(-2.2 + 2.6 * min(len(explore), 2) + 1.2 * min(qmarks, 2))
-    emp = 1.0 - (1.0 - er) * (1.0 - ip) * (1.0 - 0.6 * ex)
+    asked = _questions(pack, view)
+    ex = _sig(-1.5 + 2.4 * min(len(asked), 2) + 1.6 * min(len(explore), 2))
+    # a question alone (e.g. asking for an order number) does not make a reply empathetic
+    emp = 1.0 - (1.0 - er) * (1.0 - ip) * (1.0 - 0.15 * ex)
     emp_ev = [f"warmth: {w}" for w in warmth] + [f"understanding: {w}" for w in interp]
     if client_upset and not warmth and not interp:
         emp = min(emp, 0.3)
@@ -328,11 +356,15 @@ def _scores(
         "empathy_interpretation": sc(
             ip,
             [f"understanding: {w}" for w in interp]
+            + [f"shared experience: {w}" for w in experience]
+            + [f"reflects: {w}" for w in reflect]
             + ([f"{disclose} first-person statements"] if disclose else [])
             + ([f"takes up the client's words: {', '.join(echoed[:4])}"] if echoed else []),
         ),
         "empathy_exploration": sc(
-            ex, [f"asks: {w}" for w in explore] + ([f"{qmarks} question mark(s)"] if qmarks else [])
+            ex,
+            [f"asks: {w}" for w in explore]
+            + [f"question: {draft[s:e].strip()[:60]}" for s, e in asked[:2]],
         ),
         "politeness": sc(politeness, pol_ev),
         "positivity": sc(positivity, pos_ev),
