@@ -79,27 +79,39 @@ _FUSED_FUTURE = re.compile(r"\w{3,}(?:ću|ćeš|ćemo|ćete)$")
 _SPLIT_FUTURE = re.compile(r"\w{3,}t$")
 
 
+_FUTURE_ENDINGS = ("ću", "ćeš", "ćemo", "ćete")
+# Every marker word -> its increments of (ek, ij, hr, bs, sr): one lookup per token.
+_MARKERS: dict[str, tuple[int, int, int, int, int]] = {
+    w: (
+        int(w in _EKAVIAN),
+        int(w in _IJEKAVIAN),
+        int(w in _CROATIAN),
+        int(w in _BOSNIAN),
+        int(w in _SERBIAN),
+    )
+    for w in _EKAVIAN | _IJEKAVIAN | _CROATIAN | _BOSNIAN | _SERBIAN
+}
+
+
 def bcms_variant(tokens: list[Token], hint: str | None = None) -> tuple[str, str]:
     """``(language, reason)`` for Latin BCMS text from marker words, else the hint, else sr."""
+    return _bcms_variant_words([t.text for t in tokens], hint)
+
+
+def _bcms_variant_words(words: list[str], hint: str | None = None) -> tuple[str, str]:
     ek = ij = hr = bs = sr = 0
-    prev = ""
-    for t in tokens:
-        w = t.text
-        if w in _EKAVIAN:
-            ek += 1
-        if w in _IJEKAVIAN:
-            ij += 1
-        if w in _CROATIAN:
-            hr += 1
-        if w in _BOSNIAN:
-            bs += 1
-        if w in _SERBIAN:
-            sr += 1
+    incs = [x for x in map(_MARKERS.get, words) if x is not None]
+    if incs:
+        ek, ij, hr, bs, sr = map(sum, zip(*incs, strict=True))
+    # Future tense: fused "radiću" (Serbian) vs split "radit ću" (Croatian).  Only words
+    # ending in a future ending can match either rule.
+    ends = _FUTURE_ENDINGS
+    for i in [i for i, w in enumerate(words) if w.endswith(ends)]:
+        w = words[i]
         if _FUSED_FUTURE.match(w):
             sr += 1
-        if w in ("ću", "ćeš", "ćemo", "ćete") and _SPLIT_FUTURE.match(prev):
+        if w in ends and i and _SPLIT_FUTURE.match(words[i - 1]):
             hr += 1
-        prev = w
     # Serbian lexical forms with ijekavian reflexes are Bosnian (or Montenegrin) usage.
     if ij and (bs or sr) and not ek:
         return "bs", "ijekavian + Bosnian/Serbian forms"
@@ -124,9 +136,14 @@ def _model() -> LinearModel:
 _GROUPS = ("en", "pl", "bcms")
 
 
-def _latin_group(feats: Features, logits: Any = None) -> tuple[str, float]:
+def _latin_group(feats: Features | None, logits: Any = None) -> tuple[str, float]:
     m = _model()
-    z = m.logits(feats) if logits is None else logits
+    if logits is None:
+        if feats is None:
+            raise ValueError("_latin_group needs the features or the logits")
+        z = m.logits(feats)
+    else:
+        z = logits
     z = z - np.max(z)
     p = np.exp(z) / np.sum(np.exp(z))
     i = int(np.argmax(p))
@@ -140,15 +157,17 @@ def detect_language_tokens(
     script: str,
     hint: str | None = None,
     lang_logits: Any = None,
+    words: list[str] | None = None,
 ) -> LanguageGuess:
     """Detect the language given already normalised tokens (engine fast path).
 
-    ``lang_logits`` are the language model's raw scores when the caller computed them already.
+    ``lang_logits`` are the language model's raw scores when the caller computed them already;
+    ``words`` the texts of ``tokens`` when the caller has them.
     """
     hint = (hint or "").lower().split("-")[0] or None
-    letters = 0
-    for t in tokens[:400]:
-        letters += len(t.text)
+    if words is None:
+        words = [t.text for t in tokens]
+    letters = sum(map(len, words[:400]))
     if script == "Hebr":
         return LanguageGuess("he", "Hebr", 0.99, "Hebrew script")
     if script == "Cyrl":
@@ -159,7 +178,7 @@ def detect_language_tokens(
         if hint in LANGUAGES:
             return LanguageGuess(str(hint), script, 0.3, "no letters; hint")
         return LanguageGuess("und", script, 0.0, "no letters")
-    if feats is None:
+    if feats is None and lang_logits is None:
         feats = _model().featurizer.transform(tokens)
     group, conf = _latin_group(feats, lang_logits)
     # Short texts carry little evidence: trust a hint of the same script when unsure.
@@ -172,7 +191,7 @@ def detect_language_tokens(
     if conf < 0.35 and hint not in LANGUAGES:
         return LanguageGuess("und", "Latn", conf, "low confidence")
     if group == "bcms":
-        lang, why = bcms_variant(tokens, hint)
+        lang, why = _bcms_variant_words(words, hint)
         return LanguageGuess(lang, "Latn", conf, "BCMS: " + why)
     return LanguageGuess(group, "Latn", conf, "n-gram model")
 

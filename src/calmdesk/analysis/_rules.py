@@ -24,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import compress, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -57,10 +59,11 @@ class Entry:
     category: str
     weight: float
     source: str  # "<file>:<line>"
+    # " ".join(pattern), computed once (evidence labels use it for every match).
+    label: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def label(self) -> str:
-        return " ".join(self.pattern)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", " ".join(self.pattern))
 
 
 class Match(NamedTuple):
@@ -81,8 +84,11 @@ class _Cand:
     entry: Entry
     off: int  # index of the anchor (first non-wildcard) token in the pattern
     length: int
-    checks: tuple[tuple[int, int, str], ...]  # (offset from anchor, 0 exact|1 stem|2 any, value)
+    # (offset from anchor, 0 exact | 1 stem, value) of the pattern's other tokens; wildcards
+    # ("_") need no check beyond the pattern fitting in the text.
+    checks: tuple[tuple[int, int, str], ...]
     key2: str  # the exact token right after the anchor, when there is one
+    rest: tuple[tuple[int, int, str], ...]  # ``checks`` without the one of ``key2``
 
 
 _Anchor = tuple[tuple[_Cand, ...], dict[str, list[_Cand]], tuple[_Cand, ...]]
@@ -112,13 +118,14 @@ class Lexicon:
         for e in self.entries:
             off = next(i for i, t in enumerate(e.pattern) if t != "_")
             checks = tuple(
-                (j - off, 2 if t == "_" else (1 if t.endswith("*") else 0), t.rstrip("*"))
+                (j - off, 1 if t.endswith("*") else 0, t.rstrip("*"))
                 for j, t in enumerate(e.pattern)
-                if j != off
+                if j != off and t != "_"
             )
             nxt = e.pattern[off + 1] if off + 1 < len(e.pattern) else ""
             key2 = nxt if nxt and nxt != "_" and not nxt.endswith("*") else ""
-            cand = _Cand(e, off, len(e.pattern), checks, key2)
+            rest = tuple(c for c in checks if c != (1, 0, key2)) if key2 else checks
+            cand = _Cand(e, off, len(e.pattern), checks, key2, rest)
             first = e.pattern[off]
             if first.endswith("*"):
                 stem = first[:-1]
@@ -150,6 +157,12 @@ class Lexicon:
     def forms_of(self, w: str) -> tuple[str, ...]:
         return self._forms(w)
 
+    def first_forms(self, words: Iterable[str]) -> list[str]:
+        """``[forms_of(w)[0] for w in words]``: the word itself, or folded (fold packs)."""
+        if self.fold:
+            return [w.translate(_FOLD) for w in words]
+        return list(words)
+
     def _anchor(self, w: str) -> _Anchor | None:
         """Candidates anchored on token ``w``: (single-token, by next exact word, others), or
         ``None`` when no pattern can start there (most tokens)."""
@@ -177,7 +190,9 @@ class Lexicon:
             if c.length == 1:
                 singles.append(c)
             elif c.key2 and c.off == 0:
-                by_next.setdefault(c.key2, []).append(c)
+                # Found through the next word, whose check is then already done.
+                view = _Cand(c.entry, c.off, c.length, c.rest, c.key2, c.rest)
+                by_next.setdefault(c.key2, []).append(view)
             else:
                 others.append(c)
         res: _Anchor | None = (
@@ -187,28 +202,44 @@ class Lexicon:
         return res
 
     def match(
-        self, tokens: Sequence[Token], categories: frozenset[str] | None = None
+        self,
+        tokens: Sequence[Token],
+        categories: frozenset[str] | None = None,
+        *,
+        words: Sequence[str] | None = None,
     ) -> list[Match]:
+        """Matches of every entry in ``tokens`` (``words``: their texts, if the caller has
+        them), sorted by position; a match covered by a longer one of its category is
+        dropped."""
         out: list[Match] = []
         n = len(tokens)
-        words = [t.text for t in tokens]
+        if words is None:
+            words = [t.text for t in tokens]
         ac, anchor = self._anchor_cache, self._anchor
         if len(ac) > 100_000:
             ac.clear()
-        for w in set(words).difference(ac):
-            anchor(w)
-        hits = [i for i, w in enumerate(words) if ac.get(w) is not None]
+        anchors = list(map(ac.get, words, repeat(False)))
+        if False in anchors:  # words not seen yet (an anchor is None or a tuple)
+            for w in set(words).difference(ac):
+                anchor(w)
+            anchors = list(map(ac.get, words))
+        # An anchor is a non-empty tuple (truthy); most tokens have none.
+        hits = list(compress(range(n), anchors))
         if not hits:
             return out
         fc, fget = self._forms_cache, self._forms
+        append = out.append
         for i in hits:
-            singles, by_next, others = ac[words[i]]  # type: ignore[misc]
-            for c in singles:
+            singles, by_next, others = anchors[i]  # type: ignore[misc]
+            if singles:
                 t = tokens[i]
-                out.append(_new_match(Match, (c.entry, i, i + 1, t.start, t.end)))
+                ts, te = t.start, t.end
+                for c in singles:
+                    append(_new_match(Match, (c.entry, i, i + 1, ts, te)))
             todo: tuple[_Cand, ...] = others
             if by_next and i + 1 < n:
-                for f in fc.get(words[i + 1]) or fget(words[i + 1]):
+                wn = words[i + 1]
+                for f in fc.get(wn) or fget(wn):
                     g = by_next.get(f)
                     if g:
                         todo = todo + tuple(g)
@@ -216,45 +247,47 @@ class Lexicon:
                 s0 = i - c.off
                 if s0 < 0 or s0 + c.length > n:
                     continue
-                ok = True
                 for rel, kind, val in c.checks:
-                    if kind == 2:
-                        continue
                     wj = words[i + rel]
                     fs = fc.get(wj) or fget(wj)
                     if kind == 0:
                         if val not in fs:
-                            ok = False
                             break
-                    elif not (fs[0].startswith(val) or any(x.startswith(val) for x in fs[1:])):
-                        ok = False
+                    elif not fs[0].startswith(val) and not (
+                        len(fs) > 1 and any(x.startswith(val) for x in fs[1:])
+                    ):
                         break
-                if ok:
+                else:
                     e = s0 + c.length - 1
-                    out.append(
-                        _new_match(Match, (c.entry, s0, e + 1, tokens[s0].start, tokens[e].end))
-                    )
+                    append(_new_match(Match, (c.entry, s0, e + 1, tokens[s0].start, tokens[e].end)))
         if categories is not None:
             out = [m for m in out if m.entry.category in categories]
         return _dedupe(out)
+
+
+_BY_POSITION = itemgetter(3, 4)  # Match.start, Match.end
 
 
 def _dedupe(ms: list[Match]) -> list[Match]:
     """Drop a match covered by a longer match of the same category, and exact duplicates."""
     if len(ms) < 2:
         return ms
-    ms.sort(key=lambda m: (m.entry.category, m.start, -(m.end - m.start)))
+    # Sorted by (category, start, longest first); the sort is stable, like list.sort.
+    keys = [(m.entry.category, m.start, m.start - m.end) for m in ms]
     keep: list[Match] = []
-    for m in ms:
+    last: Match | None = None
+    for i in sorted(range(len(ms)), key=keys.__getitem__):
+        m = ms[i]
         if (
-            keep
-            and keep[-1].entry.category == m.entry.category
-            and keep[-1].start <= m.start
-            and m.end <= keep[-1].end
+            last is not None
+            and last.entry.category == m.entry.category
+            and last.start <= m.start
+            and m.end <= last.end
         ):
             continue
         keep.append(m)
-    keep.sort(key=lambda m: (m.start, m.end))
+        last = m
+    keep.sort(key=_BY_POSITION)
     return keep
 
 
@@ -287,6 +320,15 @@ class Pack:
     def negation_firsts(self) -> frozenset[str]:
         """First words of the negation phrases (a fast pre-check)."""
         return frozenset(n[0] for n in self.negations if n)
+
+    @cached_property
+    def negations_by_last(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """The negation phrases by their last word."""
+        out: dict[str, list[tuple[str, ...]]] = {}
+        for n in self.negations:
+            if n:
+                out.setdefault(n[-1], []).append(n)
+        return {k: tuple(v) for k, v in out.items()}
 
     @property
     def direction(self) -> str:

@@ -46,6 +46,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,11 @@ class TokenRowTable:
     are ``(rows(tokens) + weights[bigrams] on tokens 1..n-1) * feats.val[0]``: the same
     numbers as :meth:`LinearModel.token_contributions` (all values of one text are equal), up
     to float32 rounding, with one gather of ``n`` rows instead of every n-gram's row.
+
+    :meth:`featurize` does the whole job from the words alone: the table also keeps each
+    cached token's hashed feature ids (one flat array) and the bigram ids by pair of rows, so
+    the L2 norm of the term counts and the contributions come from a few numpy gathers, with
+    no per-feature Python work once the words have been seen.
     """
 
     def __init__(
@@ -207,20 +213,34 @@ class TokenRowTable:
         self.max_rows = max_rows
         self._index: dict[str, int] = {}
         self._rows: npt.NDArray[np.float32] = np.zeros((1024, weights.shape[1]), np.float32)
+        # Hashed feature ids of each cached token: _flat[_fstart[r] : _fstart[r] + _flen[r]].
+        self._flat: npt.NDArray[np.int32] = np.zeros(16_384, np.int32)
+        self._nflat = 0
+        self._fstart: npt.NDArray[np.int64] = np.zeros(1024, np.int64)
+        self._flen: npt.NDArray[np.int64] = np.zeros(1024, np.int64)
+        # Bigram feature id by pair of rows ``(row_prev << 32) | row``; reset with the rows.
+        self._bigrams: dict[int, int] = {}
+        self._max_bigrams = 4 * max_rows
+
+    def _reset(self) -> None:
+        self._index.clear()
+        self._bigrams.clear()
+        self._nflat = 0
 
     def rows(self, words: Sequence[str]) -> npt.NDArray[np.intp]:
         """Row numbers in :attr:`table` of ``words`` (computing the rows not cached yet)."""
         index = self._index
-        got = [index.get(w, -1) for w in words]
+        got = list(map(index.get, words, repeat(-1)))
         if -1 in got:
             new = list(dict.fromkeys(w for w, g in zip(words, got, strict=True) if g < 0))
             if len(index) + len(new) > self.max_rows:
-                index.clear()
+                self._reset()
                 new = list(dict.fromkeys(words))
             tf = self.featurizer._token_features
             feats = [tf(w) for w in new]
             lens = [len(f) for f in feats]
-            flat = np.fromiter((i for f in feats for i in f), dtype=np.int64, count=sum(lens))
+            nf = sum(lens)
+            flat = np.fromiter(chain.from_iterable(feats), dtype=np.int64, count=nf)
             starts = np.concatenate(([0], np.cumsum(lens[:-1]))).astype(np.intp)
             sums = np.add.reduceat(self.weights[flat], starts, axis=0)
             base = len(index)
@@ -230,7 +250,16 @@ class TokenRowTable:
                 grown = np.zeros((cap, self._rows.shape[1]), np.float32)
                 grown[:base] = self._rows[:base]
                 self._rows = grown
+                self._fstart = np.resize(self._fstart, cap)
+                self._flen = np.resize(self._flen, cap)
             self._rows[base:need] = sums
+            at = self._nflat
+            if at + nf > self._flat.shape[0]:
+                self._flat = np.resize(self._flat, max(at + nf, 2 * self._flat.shape[0]))
+            self._flat[at : at + nf] = flat
+            self._nflat = at + nf
+            self._fstart[base:need] = starts + at
+            self._flen[base:need] = lens
             for k, w in enumerate(new):
                 index[w] = base + k
             got = [index[w] for w in words]
@@ -248,6 +277,55 @@ class TokenRowTable:
             out[1:] += self.weights[np.asarray(bigrams, dtype=np.intp)]
         out *= feats.val[0]
         return out
+
+    def _bigram_ids(self, words: Sequence[str], rows: npt.NDArray[np.intp]) -> list[int]:
+        """Hashed ids of the bigrams ``words[i-1] words[i]`` (i >= 1), cached by row pair."""
+        keys = ((rows[:-1] << 32) | rows[1:]).tolist()
+        bc = self._bigrams
+        got = list(map(bc.get, keys))
+        if None in got:
+            if len(bc) + len(got) > self._max_bigrams:
+                bc.clear()
+            mask = self.featurizer.mask
+            for i, g in enumerate(got):
+                if g is None:
+                    got[i] = bc[keys[i]] = _h("b\x01" + words[i] + " " + words[i + 1], mask)
+        return got  # type: ignore[return-value]
+
+    def featurize(self, words: Sequence[str]) -> tuple[npt.NDArray[np.float32], float]:
+        """Per-token contributions of ``words`` and the feature value ``1 / norm``.
+
+        The same numbers as ``contributions(words, *featurizer.transform_parts(tokens))``
+        (``feats.val[0]`` is the value returned), computed from the cached feature ids.
+        """
+        n = len(words)
+        if not n:
+            return np.zeros((0, self.weights.shape[1]), dtype=np.float32), 0.0
+        rows = self.rows(words)
+        bigrams = np.array(self._bigram_ids(words, rows) if n > 1 else [], dtype=np.intp)
+        lens = self._flen[rows]
+        ends = np.cumsum(lens)
+        total = int(ends[-1])
+        offs = np.repeat(self._fstart[rows] - (ends - lens), lens)
+        offs += np.arange(total)
+        ids = np.empty(total + n - 1, dtype=np.int32)
+        np.take(self._flat, offs, out=ids[:total])
+        ids[total:] = bigrams
+        # L2 norm of the term counts: sum of squared run lengths of the sorted ids.
+        ids.sort()
+        m = ids.shape[0]
+        edges = np.empty(m + 1, dtype=np.bool_)
+        edges[0] = edges[m] = True
+        np.not_equal(ids[1:], ids[:-1], out=edges[1:m])
+        cuts = np.flatnonzero(edges)
+        runs = cuts[1:] - cuts[:-1]
+        norm = float(np.sqrt(np.dot(runs, runs)))
+        val = np.float32(1.0 / norm)
+        out = self._rows[rows]
+        if n > 1:
+            out[1:] += self.weights[bigrams]
+        out *= val
+        return out, float(val)
 
 
 def file_sha256(path: Path) -> str:

@@ -8,9 +8,11 @@ Python ``str`` indices into the *original* text the caller passed in, ``end`` ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 __all__ = [
     "EMOTIONS",
@@ -75,6 +77,30 @@ class Span:
         return cls(int(d["start"]), int(d["end"]), str(d["text"]))
 
 
+_object_new = object.__new__
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The ``__set__`` of the slot descriptor ``name`` of ``cls`` (bypasses frozenness)."""
+    setter: Callable[[Any, Any], None] = getattr(cls, name).__set__
+    return setter
+
+
+_set_span_start = _slot_setter(Span, "start")
+_set_span_end = _slot_setter(Span, "end")
+_set_span_text = _slot_setter(Span, "text")
+
+
+def _new_span(start: int, end: int, text: str) -> Span:
+    """``Span(start, end, text)`` without the frozen dataclass ``__init__`` (the engine builds
+    dozens per message): the same object, fields set through the slot descriptors."""
+    sp: Span = _object_new(Span)
+    _set_span_start(sp, start)
+    _set_span_end(sp, end)
+    _set_span_text(sp, text)
+    return sp
+
+
 def _span_or_none(d: Mapping[str, Any] | None) -> Span | None:
     return None if d is None else Span.from_dict(d)
 
@@ -118,6 +144,21 @@ class Evidence:
             float(d["weight"]),
             Span.from_dict(d["span"]),
         )
+
+
+_set_ev = tuple(_slot_setter(Evidence, f) for f in ("target", "source", "label", "weight", "span"))
+
+
+def _new_evidence(target: str, source: str, label: str, weight: float, span: Span) -> Evidence:
+    """``Evidence(...)`` without the frozen dataclass ``__init__`` (see :func:`_new_span`)."""
+    ev: Evidence = _object_new(Evidence)
+    st, ss, sl, sw, sp = _set_ev
+    st(ev, target)
+    ss(ev, source)
+    sl(ev, label)
+    sw(ev, weight)
+    sp(ev, span)
+    return ev
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,3 +431,54 @@ class MessageAnalysis:
             truncated=bool(d["truncated"]),
             analysed_ranges=tuple((int(a), int(b)) for a, b in d["analysed_ranges"]),
         )
+
+
+def _maker(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor of the frozen slotted dataclass ``cls`` taking every field positionally,
+    in declaration order, that skips the generated ``__init__`` (the same object results;
+    the engine builds many small results per message)."""
+    setters = tuple(_slot_setter(cls, f.name) for f in fields(cls))  # type: ignore[arg-type]
+    new = object.__new__
+
+    def make(*args: Any) -> _T:
+        if len(args) != len(setters):
+            raise TypeError(f"{cls.__name__} takes {len(setters)} fields, got {len(args)}")
+        obj: _T = new(cls)
+        for setter, value in zip(setters, args, strict=True):
+            setter(obj, value)
+        return obj
+
+    return make
+
+
+_new_crisis_signal = _maker(CrisisSignal)
+_new_analysis = _maker(MessageAnalysis)
+_set_reason = tuple(_slot_setter(EscalationReason, f) for f in ("code", "text", "spans"))
+_set_root = tuple(_slot_setter(RootCause, f) for f in ("code", "score", "evidence"))
+_set_question = tuple(_slot_setter(Question, f) for f in ("kind", "span"))
+
+
+def _new_escalation_reason(code: str, text: str, spans: tuple[Span, ...]) -> EscalationReason:
+    obj: EscalationReason = _object_new(EscalationReason)
+    a, b, c = _set_reason
+    a(obj, code)
+    b(obj, text)
+    c(obj, spans)
+    return obj
+
+
+def _new_root_cause(code: str, score: float, evidence: tuple[Span, ...]) -> RootCause:
+    obj: RootCause = _object_new(RootCause)
+    a, b, c = _set_root
+    a(obj, code)
+    b(obj, score)
+    c(obj, evidence)
+    return obj
+
+
+def _new_question(kind: str, span: Span) -> Question:
+    obj: Question = _object_new(Question)
+    a, b = _set_question
+    a(obj, kind)
+    b(obj, span)
+    return obj

@@ -19,17 +19,25 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from unicodedata import combining
 
 import numpy as np
 
 from . import _language
 from ._rules import Match, Pack, load_pack, pack_code_for
-from ._scoring import Features, HashFeaturizer, LinearModel, TokenRowTable, shared_featurizer
+from ._scoring import (
+    Features,
+    HashFeaturizer,
+    LinearModel,
+    TokenRowTable,
+    shared_featurizer,
+    sigmoid,
+)
 from ._text import Normalized, Token, normalize, safe_text, script_of, sentences, tokenize
 from ._types import (
     EMOTIONS,
@@ -47,6 +55,13 @@ from ._types import (
     RootCause,
     Sentiment,
     Span,
+    _new_analysis,
+    _new_crisis_signal,
+    _new_escalation_reason,
+    _new_evidence,
+    _new_question,
+    _new_root_cause,
+    _new_span,
 )
 
 __all__ = [
@@ -86,37 +101,123 @@ CRISIS_KINDS = {
 }
 _CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom"})
 _WORDS2 = re.compile(r"[^\W\d_]{2,}")
+_WORDS2_ASCII = re.compile(r"[A-Za-z][A-Za-z]+")
 _ELONGATED = re.compile(r"(\w)\1{3,}")
-_EXCLAIM = re.compile(r"[!¡]{2,}|[?!]{3,}")
+# Two or more of ! ¡, or three or more of ? ! in a row (``[!¡]{2,}|[?!]{3,}``), written to
+# start with a character class so the regex engine skips to the next ! ? ¡ at once.
+_EXCLAIM = re.compile(r"[!?¡](?:(?<=[!¡])[!¡]+|(?<=[?!])[?!]{2,})")
 _QUOTE = re.compile(r"(?:^|(?<=[\s(\[:]))[\"“„«»”]([^\"“”„«»\n]{1,300})[\"”“«»]")
+_CYRL_ANY = re.compile(r"[\u0400-\u04FF]")
 _CLAUSE_END = re.compile(r"[.!?;\n]|,\s+(?:but|ale|ali|a|אבל)\b")
 
 
-@dataclass
 class Prepared:
-    """A bounded, normalised, tokenised, featurised message (shared by training and run time)."""
+    """A bounded, normalised, tokenised, featurised message (shared by training and run time).
 
-    original: str
-    text: str  # the bounded text (head + "\n" + tail when truncated)
-    ranges: tuple[tuple[int, int], ...]
-    truncated: bool
-    norm: Normalized
-    tokens: list[Token]
-    feats: Features
-    script: str
-    guess: LanguageGuess
-    pack: Pack
-    matches: list[Match]
-    dense: dict[str, float]
-    contrib: Any = None  # per-token head contributions, computed once
+    ``feats`` (the hashed feature vector) is built on first access: the engine itself works
+    from ``contrib`` (per-token head contributions), which :func:`prepare` computes from the
+    token row table; training and the custom root-cause model read ``feats``.
+    """
+
+    __slots__ = (
+        "_feats",
+        "_offs",
+        "_spans",
+        "cats",
+        "contrib",
+        "dense",
+        "exclaims",
+        "guess",
+        "matches",
+        "norm",
+        "original",
+        "pack",
+        "ranges",
+        "script",
+        "text",
+        "tokens",
+        "truncated",
+        "words",
+    )
+
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        ranges: tuple[tuple[int, int], ...],
+        truncated: bool,
+        norm: Normalized,
+        tokens: list[Token],
+        feats: Features | None,
+        script: str,
+        guess: LanguageGuess,
+        pack: Pack,
+        matches: list[Match],
+        dense: dict[str, float],
+        contrib: Any = None,
+        words: list[str] | None = None,
+    ) -> None:
+        self.original = original
+        self.text = text  # the bounded text (head + "\n" + tail when truncated)
+        self.ranges = ranges
+        self.truncated = truncated
+        self.norm = norm
+        self.tokens = tokens
+        self.words = words if words is not None else [t.text for t in tokens]
+        self._feats = feats
+        self.script = script
+        self.guess = guess
+        self.pack = pack
+        self.matches = matches
+        self.dense = dense
+        self.contrib = contrib  # per-token head contributions, computed once
+        self.exclaims: list[tuple[int, int]] | None = None  # _EXCLAIM spans in ``text``
+        self.cats: frozenset[str] = frozenset(m.entry.category for m in matches)
+        self._spans: dict[tuple[int, int], Span] = {}
+        self._offs: list[int] | None = None
+
+    @property
+    def feats(self) -> Features:
+        """The hashed feature vector of the first ``MAX_FEATURE_TOKENS`` tokens."""
+        if self._feats is None:
+            self._feats = _featurizer().transform(self.tokens[:MAX_FEATURE_TOKENS])
+        return self._feats
 
     def orig_span(self, start: int, end: int) -> Span:
         """Span in the original text of the normalised span ``[start, end)``."""
-        if self.norm.offsets is None and not self.truncated:
-            return Span(start, end, self.original[start:end])
-        a, b = self.norm.span(start, end)
+        key = (start, end)
+        sp = self._spans.get(key)
+        if sp is not None:
+            return sp
+        if self.norm.offsets is None:
+            if not self.truncated:
+                sp = _new_span(start, end, self.original[start:end])
+                self._spans[key] = sp
+                return sp
+            a, b = self.norm.span(start, end)
+        else:
+            a, b = self._norm_span(start, end)
         a, b = self._unbound(a), self._unbound(max(a, b - 1)) + (1 if b > a else 0)
-        return Span(a, b, self.original[a:b])
+        sp = _new_span(a, b, self.original[a:b])
+        self._spans[key] = sp
+        return sp
+
+    def _norm_span(self, start: int, end: int) -> tuple[int, int]:
+        """``self.norm.span(start, end)`` with the offsets as a Python list (made once)."""
+        offs = self._offs
+        if offs is None:
+            assert self.norm.offsets is not None
+            offs = self._offs = self.norm.offsets.tolist()
+        top = len(self.norm.text)
+        s = offs[max(0, min(start, top))]
+        if end <= start:
+            return s, s
+        e = offs[max(0, min(end - 1, top))] + 1
+        orig = self.norm.original
+        n = len(orig)
+        while e < n and combining(orig[e]):
+            e += 1
+        return s, min(e, n)
 
     def _unbound(self, i: int) -> int:
         if not self.truncated:
@@ -164,25 +265,50 @@ def _featurizer() -> HashFeaturizer:
 
 def dense_features(text: str, matches: Sequence[Match], language: str) -> dict[str, float]:
     """Named dense features fused into the linear heads (lexicon counts and style cues)."""
+    return _dense_features(text, matches, language)[0]
+
+
+def _dense_features(
+    text: str, matches: Sequence[Match], language: str
+) -> tuple[dict[str, float], list[tuple[int, int]]]:
+    """:func:`dense_features` and the spans of repeated punctuation (``_EXCLAIM``) in ``text``."""
     counts: dict[str, float] = {}
     for m in matches:
-        c = m.entry.category
-        counts[c] = counts.get(c, 0.0) + m.entry.weight
+        e = m.entry
+        c = e.category
+        counts[c] = counts.get(c, 0.0) + e.weight
     d = {"lex:" + c: math.log1p(counts[c]) for c in LEX_CATEGORIES if c in counts}
     # Shouting: share of words (2+ letters) written in capitals.  Word-based, so Serbian
     # Cyrillic and Latin (lj/љ) give the same value.
-    words = _WORDS2.findall(text[:5000])
+    head = text[:5000]
+    # ``[^\W\d_]`` is ``[A-Za-z]`` on ASCII text, where a class-first pattern scans faster.
+    words = (_WORDS2_ASCII if head.isascii() else _WORDS2).findall(head)
     if len(words) >= 3:
-        d["style:caps"] = sum(1 for w in words if w.isupper()) / len(words)
+        d["style:caps"] = sum(map(str.isupper, words)) / len(words)
     bangs = text.count("!")
+    qs = text.count("?")
     # _EXCLAIM needs two or more of ! ¡ ? in a row: skip the scan when the text has fewer.
-    runs = len(_EXCLAIM.findall(text)) if bangs + text.count("?") + text.count("¡") >= 2 else 0
-    d["style:exclaim"] = math.log1p(runs + bangs * 0.3)
-    d["style:question"] = math.log1p(text.count("?"))
-    d["style:elongated"] = math.log1p(len(_ELONGATED.findall(text)))
+    exclaims = (
+        [m.span() for m in _EXCLAIM.finditer(text)] if bangs + qs + text.count("¡") >= 2 else []
+    )
+    d["style:exclaim"] = math.log1p(len(exclaims) + bangs * 0.3)
+    d["style:question"] = math.log1p(qs)
+    d["style:elongated"] = math.log1p(_elongated(text))
     code = pack_code_for(language)
     d["lang:" + code] = 1.0
-    return d
+    return d, exclaims
+
+
+def _elongated(text: str) -> int:
+    """``len(_ELONGATED.findall(text))``: runs of four or more of one word character.  Most
+    texts have no character repeated four times in a row: numpy says so without the regex."""
+    if len(text) < 4:
+        return 0
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    same = codes[1:] == codes[:-1]
+    if not (same[:-2] & same[1:-1] & same[2:]).any():
+        return 0
+    return len(_ELONGATED.findall(text))
 
 
 def prepare(text: str, *, lang: str | None = None, detect: bool = True) -> Prepared:
@@ -194,42 +320,49 @@ def prepare(text: str, *, lang: str | None = None, detect: bool = True) -> Prepa
     text = safe_text(text if isinstance(text, str) else str(text))
     bounded, ranges, truncated = _bound(text)
     script = script_of(bounded)
-    norm = normalize(bounded, translit=script == "Cyrl" or "Cyrl" in _scripts_present(bounded))
+    translit = script == "Cyrl" or (not bounded.isascii() and _CYRL_ANY.search(bounded) is not None)
+    norm = normalize(bounded, translit=translit)
     tokens = tokenize(norm.text)
-    ftoks = tokens[:MAX_FEATURE_TOKENS]
-    feats, bigrams = _featurizer().transform_parts(ftoks)
+    words = [t.text for t in tokens]
+    fwords = words[:MAX_FEATURE_TOKENS] if len(words) > MAX_FEATURE_TOKENS else words
     # One gather of cached per-token rows serves the language model and all the engine's heads.
     ncore = len(core_model().heads)
-    both = (
-        _row_table().contributions([t.text for t in ftoks], feats, bigrams)
-        if feats.idx.size
-        else None
-    )
-    contrib = both[:, :ncore] if both is not None else None
+    if fwords:
+        both, _ = _row_table().featurize(fwords)
+        contrib = both[:, :ncore]
+    else:
+        both = None
+        contrib = np.zeros((0, ncore), dtype=np.float32)
     if detect or not lang:
         lid_z = None
         if script == "Latn" and both is not None:
             lid_z = _language._model().bias + both[:, ncore:].sum(axis=0, dtype=np.float64)
         guess = _language.detect_language_tokens(
-            norm.text, tokens, feats, script, lang, lang_logits=lid_z
+            norm.text, tokens, None, script, lang, lang_logits=lid_z, words=words
         )
     else:
         guess = LanguageGuess(lang, script, 1.0, "given")
     pack = load_pack(pack_code_for(guess.language))
-    matches = pack.lexicon.match(tokens)
-    dense = dense_features(bounded, matches, guess.language)
+    matches = pack.lexicon.match(tokens, words=words)
+    dense, exclaims = _dense_features(bounded, matches, guess.language)
     prep = Prepared(
-        text, bounded, ranges, truncated, norm, tokens, feats, script, guess, pack, matches, dense
+        text,
+        bounded,
+        ranges,
+        truncated,
+        norm,
+        tokens,
+        None,
+        script,
+        guess,
+        pack,
+        matches,
+        dense,
+        contrib,
+        words,
     )
-    prep.contrib = contrib
+    prep.exclaims = exclaims
     return prep
-
-
-_CYRL_ANY = re.compile(r"[\u0400-\u04FF]")
-
-
-def _scripts_present(text: str) -> tuple[str, ...]:
-    return ("Cyrl",) if _CYRL_ANY.search(text) else ()
 
 
 # ---------------------------------------------------------------- thresholds and heads
@@ -248,36 +381,51 @@ def _trained(model: LinearModel, head: str, language: str) -> bool:
     return language in per or pack_code_for(language) in per
 
 
+@lru_cache(maxsize=64)
+def _lang_params(language: str) -> tuple[dict[str, float], frozenset[str]]:
+    """Every head's threshold in ``language`` and the heads trained for it (cached)."""
+    model = core_model()
+    th = {h: _threshold(model, h, language) for h in model.heads}
+    return th, frozenset(h for h in model.heads if _trained(model, h, language))
+
+
 def _r4(x: float) -> float:
     return round(float(x), 4)
 
 
 # ---------------------------------------------------------------- crisis
 
+_PUNCT = re.compile(r"[,.;:!?]")
+_QUOTE_CHARS = '"“„«»”'  # the opening quotation marks _QUOTE accepts
+
 
 def _negated(p: Prepared, m: Match) -> bool:
     """A negation word or phrase right before the match (same clause): "I would never ..."."""
     if m.first == 0:
         return False
-    lex = p.pack.lexicon
-    firsts = p.pack.negation_firsts
     lo = max(0, m.first - 5)
-    if not any(lex.forms_of(p.tokens[j].text)[0] in firsts for j in range(lo, m.first)):
+    words = p.pack.lexicon.first_forms(p.words[lo : m.first])
+    if p.pack.negation_firsts.isdisjoint(words):
         return False
-    words = [lex.forms_of(p.tokens[j].text)[0] for j in range(lo, m.first)]
-    for phrase in p.pack.negations:
-        k = len(phrase)
-        for gap in (0, 1):
-            seg = words[len(words) - k - gap : len(words) - gap] if len(words) >= k + gap else []
-            if seg and tuple(seg) == phrase:
+    n = len(words)
+    by_last = p.pack.negations_by_last
+    # A phrase ending right before the match, or one word earlier (gap).
+    for gap in (0, 1):
+        if n <= gap:
+            break
+        for phrase in by_last.get(words[n - 1 - gap], ()):
+            k = len(phrase)
+            if n >= k + gap and tuple(words[n - k - gap : n - gap]) == phrase:
                 j = m.first - gap - 1
                 between = p.norm.text[p.tokens[j].end : m.start]
-                if not re.search(r"[,.;:!?]", between):
+                if not _PUNCT.search(between):
                     return True
     return False
 
 
 def _quoted_ranges(text: str) -> list[tuple[int, int]]:
+    if not any(q in text for q in _QUOTE_CHARS):  # no opening mark: nothing to scan
+        return []
     return [(q.start(1), q.end(1)) for q in _QUOTE.finditer(text)]
 
 
@@ -322,23 +470,29 @@ def _shift(s: CrisisSignal, k: int) -> CrisisSignal:
     return CrisisSignal(s.kind, s.severity, sh(s.span), ev, s.rule)
 
 
+_CRISIS_TARGET = {k: f"crisis.{k}" for k in ("self_harm", "violence")}
+
+
 def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
-    crisis = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
-    if not crisis:
+    if p.cats.isdisjoint(_CRISIS_CATS):
         return ()
+    crisis = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
     idioms = [m for m in crisis if m.entry.category == "idiom"]
     quotes = _quoted_ranges(p.norm.text)
     kept: list[Match] = []
     for m in crisis:
         if m.entry.category == "idiom":
             continue
-        if any(i.start < m.end and m.start < i.end for i in idioms):
+        ms, me = m.start, m.end
+        if idioms and any(i.start < me and ms < i.end for i in idioms):
             continue
-        if any(a <= m.start and m.end <= b for a, b in quotes):
+        if quotes and any(a <= ms and me <= b for a, b in quotes):
             continue
         if _negated(p, m):
             continue
         kept.append(m)
+    if not kept:
+        return ()
     # "I will kill myself": the reflexive self-harm reading wins over a violence match inside it.
     selfharm = [m for m in kept if CRISIS_KINDS[m.entry.category][0] == "self_harm"]
     if selfharm:
@@ -350,34 +504,30 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
         ]
     # Overlapping matches of one kind become one signal spanning them all.
     groups: list[list[Match]] = []
+    gkind = ""
+    gend = 0
     for m in sorted(kept, key=lambda m: (CRISIS_KINDS[m.entry.category][0], m.start)):
-        g = groups[-1] if groups else None
-        if (
-            g
-            and CRISIS_KINDS[g[0].entry.category][0] == CRISIS_KINDS[m.entry.category][0]
-            and m.start < max(x.end for x in g)
-        ):
-            g.append(m)
+        kind = CRISIS_KINDS[m.entry.category][0]
+        if groups and gkind == kind and m.start < gend:
+            groups[-1].append(m)
+            gend = max(gend, m.end)
         else:
             groups.append([m])
+            gkind, gend = kind, m.end
     out: list[CrisisSignal] = []
+    span = p.orig_span
     for g in groups:
         kind = CRISIS_KINDS[g[0].entry.category][0]
         severity = (
             "high" if any(CRISIS_KINDS[m.entry.category][1] == "high" for m in g) else "medium"
         )
-        sp = p.orig_span(min(m.start for m in g), max(m.end for m in g))
+        sp = span(min(m.start for m in g), max(m.end for m in g))
+        target = _CRISIS_TARGET[kind]
         ev = tuple(
-            Evidence(
-                f"crisis.{kind}",
-                "lexicon",
-                m.entry.label,
-                m.entry.weight,
-                p.orig_span(m.start, m.end),
-            )
+            _new_evidence(target, "lexicon", m.entry.label, m.entry.weight, span(m.start, m.end))
             for m in g
         )
-        out.append(CrisisSignal(kind, severity, sp, ev, f"{p.pack.code}/{g[0].entry.source}"))
+        out.append(_new_crisis_signal(kind, severity, sp, ev, f"{p.pack.code}/{g[0].entry.source}"))
     out.sort(key=lambda c: c.span.start)
     return tuple(out)
 
@@ -394,16 +544,20 @@ def _clause_after(p: Prepared, start: int, limit: int = 200) -> tuple[int, int]:
     return start, max(end, start + 1)
 
 
+_GAP_CATS = frozenset({"expected", "received", "wants", "since"})
+
+
 def _expectation_gap(p: Prepared) -> ExpectationGap:
     found: dict[str, Span] = {}
-    for m in p.matches:
-        c = m.entry.category
-        if c in ("expected", "received", "wants", "since") and c not in found:
-            if c == "since":
-                found[c] = p.orig_span(m.start, m.end)
-            else:
-                a, b = _clause_after(p, m.start)
-                found[c] = p.orig_span(a, b)
+    if not p.cats.isdisjoint(_GAP_CATS):
+        for m in p.matches:
+            c = m.entry.category
+            if c in _GAP_CATS and c not in found:
+                if c == "since":
+                    found[c] = p.orig_span(m.start, m.end)
+                else:
+                    a, b = _clause_after(p, m.start)
+                    found[c] = p.orig_span(a, b)
     return ExpectationGap(
         found.get("expected"), found.get("received"), found.get("since"), found.get("wants")
     )
@@ -411,21 +565,30 @@ def _expectation_gap(p: Prepared) -> ExpectationGap:
 
 def _questions(p: Prepared) -> tuple[Question, ...]:
     out: list[Question] = []
-    req_starts = [m.start for m in p.matches if m.entry.category == "request"]
+    # Matches are sorted by start: bisect finds a request inside a sentence.
+    req_starts = (
+        [m.start for m in p.matches if m.entry.category == "request"] if "request" in p.cats else []
+    )
+    nreq = len(req_starts)
     t = p.norm.text
     for a, b in sentences(t):
         if b - a > 600:
             continue
-        if t[a:b].rstrip().endswith(("?", "？", ";")) and "?" in t[a:b]:
-            out.append(Question("question", p.orig_span(a, b)))
-        elif any(a <= s < b for s in req_starts):
-            out.append(Question("request", p.orig_span(a, b)))
+        s = t[a:b]
+        if s.rstrip().endswith(("?", "？", ";")) and "?" in s:
+            out.append(_new_question("question", p.orig_span(a, b)))
+        elif nreq:
+            i = bisect_left(req_starts, a)
+            if i < nreq and req_starts[i] < b:
+                out.append(_new_question("request", p.orig_span(a, b)))
         if len(out) >= 20:
             break
     return tuple(out)
 
 
 def _root_causes(p: Prepared) -> tuple[RootCause, ...]:
+    if not any(c.startswith("rc:") for c in p.cats):
+        return ()
     acc: dict[str, float] = {}
     where: dict[str, list[Match]] = {}
     for m in p.matches:
@@ -436,9 +599,9 @@ def _root_causes(p: Prepared) -> tuple[RootCause, ...]:
             where.setdefault(code, []).append(m)
     ranked = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     return tuple(
-        RootCause(
+        _new_root_cause(
             code,
-            _r4(1.0 - math.exp(-0.7 * w)),
+            round(1.0 - math.exp(-0.7 * w), 4),
             tuple(p.orig_span(m.start, m.end) for m in where[code][:3]),
         )
         for code, w in ranked
@@ -453,40 +616,50 @@ _INTENSITY_WEIGHTS = {
     "ultimatum": 0.6,
     "manager": 0.3,
 }
+_INTENSITY_CATS = frozenset(_INTENSITY_WEIGHTS)
+_NO_SPAN = Span(0, 0, "")
+
+
+def _exclaim_spans(p: Prepared) -> list[tuple[int, int]]:
+    if p.exclaims is None:
+        p.exclaims = [m.span() for m in _EXCLAIM.finditer(p.text)]
+    return p.exclaims
 
 
 def _intensity(p: Prepared, probs: Mapping[str, float]) -> tuple[float, list[Evidence]]:
     ev: list[Evidence] = []
     z = 0.0
-    for m in p.matches:
-        w = _INTENSITY_WEIGHTS.get(m.entry.category)
-        if w:
-            z += w
-            if len(ev) < 8:
-                ev.append(
-                    Evidence(
-                        "intensity",
-                        "lexicon",
-                        f"{m.entry.category}: {m.entry.label}",
-                        w,
-                        p.orig_span(m.start, m.end),
+    if not p.cats.isdisjoint(_INTENSITY_CATS):
+        weights = _INTENSITY_WEIGHTS
+        for m in p.matches:
+            e = m.entry
+            w = weights.get(e.category)
+            if w:
+                z += w
+                if len(ev) < 8:
+                    ev.append(
+                        _new_evidence(
+                            "intensity",
+                            "lexicon",
+                            f"{e.category}: {e.label}",
+                            w,
+                            p.orig_span(m.start, m.end),
+                        )
                     )
-                )
     caps = p.dense.get("style:caps", 0.0)
     if caps > 0.5:
         z += 1.2 * (caps - 0.3)
-        ev.append(Evidence("intensity", "rule", "capitals", caps, Span(0, 0, "")))
-    for mm in _EXCLAIM.finditer(p.text):
+        ev.append(_new_evidence("intensity", "rule", "capitals", caps, _NO_SPAN))
+    for a, b in _exclaim_spans(p):
         z += 0.35
         if len(ev) < 10:
-            a, b = mm.start(), mm.end()
             ev.append(
-                Evidence(
+                _new_evidence(
                     "intensity",
                     "rule",
                     "repeated punctuation",
                     0.35,
-                    Span(p._unbound(a), p._unbound(b - 1) + 1, p.text[a:b]),
+                    _new_span(p._unbound(a), p._unbound(b - 1) + 1, p.text[a:b]),
                 )
             )
     z += 0.3 * p.dense.get("style:elongated", 0.0)
@@ -504,12 +677,21 @@ def _level(score: float) -> str:
 
 
 def _escalation_score(p: Prepared, probs: Mapping[str, float], intensity: float) -> float:
-    cats = {m.entry.category for m in p.matches}
+    cats = p.cats
     s = 0.35 * max(probs.get("emo_anger", 0.0), probs.get("emo_frustration", 0.0))
     s += 0.25 * probs.get("hostility", 0.0) + 0.25 * intensity
     s += 0.15 * probs.get("complaint", 0.0) + 0.1 * probs.get("sent_neg", 0.0)
     s += 0.15 * ("ultimatum" in cats) + 0.1 * ("repeat_contact" in cats) + 0.1 * ("manager" in cats)
     return min(1.0, s)
+
+
+_REASON_TEXTS = {
+    "ultimatum": "ultimatum or outside escalation (lawyer, press, cancelling)",
+    "repeat_contact": "the client says they have written or called before",
+    "manager": "asks for a manager or a person in charge",
+    "insult": "insults or abuse aimed at people",
+}
+_REASON_CATS = frozenset(_REASON_TEXTS)
 
 
 def _escalation(
@@ -522,22 +704,18 @@ def _escalation(
     score = _escalation_score(p, probs, intensity)
     reasons: list[EscalationReason] = []
     by_cat: dict[str, list[Span]] = {}
-    for m in p.matches:
-        if m.entry.category in ("ultimatum", "repeat_contact", "manager", "insult"):
-            by_cat.setdefault(m.entry.category, []).append(p.orig_span(m.start, m.end))
-    texts = {
-        "ultimatum": "ultimatum or outside escalation (lawyer, press, cancelling)",
-        "repeat_contact": "the client says they have written or called before",
-        "manager": "asks for a manager or a person in charge",
-        "insult": "insults or abuse aimed at people",
-    }
+    if not p.cats.isdisjoint(_REASON_CATS):
+        for m in p.matches:
+            c = m.entry.category
+            if c in _REASON_CATS:
+                by_cat.setdefault(c, []).append(p.orig_span(m.start, m.end))
     for c, sp in by_cat.items():
-        reasons.append(EscalationReason(c, texts[c], tuple(sp[:4])))
+        reasons.append(_new_escalation_reason(c, _REASON_TEXTS[c], tuple(sp[:4])))
     anger = max(probs.get("emo_anger", 0.0), probs.get("emo_frustration", 0.0))
     if anger >= 0.5:
-        reasons.append(EscalationReason("anger", f"anger/frustration {anger:.2f}"))
+        reasons.append(_new_escalation_reason("anger", f"anger/frustration {anger:.2f}", ()))
     if intensity >= 0.5:
-        reasons.append(EscalationReason("intensity", f"intense wording {intensity:.2f}"))
+        reasons.append(_new_escalation_reason("intensity", f"intense wording {intensity:.2f}", ()))
     trend = 0.0
     if context:
         prev = [_escalation_score(q, qp, qi) for q, qp, qi in (_light(c) for c in context[-5:])]
@@ -568,7 +746,7 @@ def _escalation(
         score = max(score, 0.95)
         reasons.insert(
             0,
-            EscalationReason(
+            _new_escalation_reason(
                 "crisis",
                 "possible threat of violence or self-harm: follow the organization's protocol now",
                 tuple(c.span for c in rule_based[:4]),
@@ -604,9 +782,17 @@ def _contrib(p: Prepared) -> Any:
 
 
 def _head_probs(p: Prepared) -> dict[str, float]:
+    """Calibrated probabilities of every head: :meth:`LinearModel.predict_proba` on the
+    per-token contributions (the same operations, without building ``p.feats``)."""
     m = core_model()
-    pr = m.predict_proba(p.feats, p.dense, _contrib(p))
-    return {h: float(pr[i]) for i, h in enumerate(m.heads)}
+    z = m.bias.copy()
+    contrib = _contrib(p)
+    if contrib.size:
+        z += contrib.sum(axis=0, dtype=np.float64)
+    if p.dense and m.dense_names:
+        z += m.dense_vector(p.dense) @ m.dense_weights
+    pr = sigmoid(m.calib_a * z + m.calib_b)
+    return dict(zip(m.heads, pr.tolist(), strict=True))
 
 
 # ---------------------------------------------------------------- evidence
@@ -626,12 +812,16 @@ _LEX_TARGET = {
     "profanity": "hostility",
     "complaint": "complaint",
 }
+_EMO_HEADS = tuple(f"emo_{e}" for e in EMOTIONS)
+# top_features reads the features only without ``contrib``: the engine always passes it.
+_NO_FEATS = Features(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32))
 
 
 def _model_evidence(p: Prepared, head: str, k: int = 3) -> list[Evidence]:
     m = core_model()
     out = []
-    for ti, w in m.top_features(p.feats, head, k, _contrib(p)):
+    feats = _NO_FEATS if p.contrib is not None else p.feats
+    for ti, w in m.top_features(feats, head, k, _contrib(p)):
         t = p.tokens[ti]
         out.append(
             Evidence(_HEAD_TARGET[head], "model", t.text, _r4(w), p.orig_span(t.start, t.end))
@@ -648,21 +838,24 @@ def _heads_evidence(p: Prepared, heads: Sequence[str], k: int = 3) -> list[Evide
     n = contrib.shape[0]
     if not n:
         return []
+    nh = len(heads)
     sub = contrib[:, [m.head_index[h] for h in heads]]
     kk = min(k, n)
     if n > kk:
         part = np.argpartition(-sub, kk - 1, axis=0)[:kk]
     else:
-        part = np.repeat(np.arange(n)[:, None], len(heads), axis=1)
-    vals = np.take_along_axis(sub, part, axis=0).T.tolist()
+        part = np.repeat(np.arange(n)[:, None], nh, axis=1)
+    vals = sub[part, np.arange(nh)].T.tolist()
     idxs = part.T.tolist()
     out: list[Evidence] = []
+    tokens, span = p.tokens, p.orig_span
     for h, vs, ix in zip(heads, vals, idxs, strict=True):
+        target = _HEAD_TARGET[h]
         for w, ti in sorted(zip(vs, ix, strict=True), reverse=True):
             if w > 0:
-                t = p.tokens[ti]
+                t = tokens[ti]
                 out.append(
-                    Evidence(_HEAD_TARGET[h], "model", t.text, _r4(w), p.orig_span(t.start, t.end))
+                    _new_evidence(target, "model", t.text, round(w, 4), span(t.start, t.end))
                 )
     return out
 
@@ -692,12 +885,11 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     model = core_model()
     probs = _head_probs(p)
     language = p.guess.language
-    emotions = EmotionScores(**{e: _r4(probs[f"emo_{e}"]) for e in EMOTIONS})
-    labels = frozenset(
-        e for e in EMOTIONS if probs[f"emo_{e}"] >= _threshold(model, f"emo_{e}", language)
-    )
+    th, trained = _lang_params(language)
+    emotions = EmotionScores(*[round(probs[h], 4) for h in _EMO_HEADS])
+    labels = frozenset(e for e, h in zip(EMOTIONS, _EMO_HEADS, strict=True) if probs[h] >= th[h])
     pn, pp = probs["sent_neg"], probs["sent_pos"]
-    tn, tp = _threshold(model, "sent_neg", language), _threshold(model, "sent_pos", language)
+    tn, tp = th["sent_neg"], th["sent_pos"]
     if pn >= tn and (pn - tn) >= (pp - tp):
         slabel = "negative"
     elif pp >= tp:
@@ -705,30 +897,30 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     else:
         slabel = "neutral"
     sentiment = Sentiment(slabel, _r4(max(-1.0, min(1.0, pp - pn))))
-    cats = {m.entry.category for m in p.matches}
+    cats = p.cats
     hp = probs["hostility"]
-    h_model = hp >= _threshold(model, "hostility", language)
-    if not _trained(model, "hostility", language):
+    h_model = hp >= th["hostility"]
+    if "hostility" not in trained:
         # No in-language training data for this head: the model alone does not decide, an
         # insult or profanity of the pack must back it.
         h_model = h_model and bool(cats & {"insult", "profanity"})
-    hostility = Hostility(_r4(hp), h_model)
+    hostility = Hostility(round(hp, 4), h_model)
     cp = probs["complaint"]
     # A complaint reports a breach of expectations: the model says so, or a complaint cue of
     # the pack (not delivered, charged twice, broken ...) appears in a negative message.
     cue = "complaint" in cats
-    c_model = cp >= _threshold(model, "complaint", language)
-    if not _trained(model, "complaint", language):
+    c_model = cp >= th["complaint"]
+    if "complaint" not in trained:
         c_model = c_model and cue
-    complaint = Complaint(_r4(cp), c_model or (cue and slabel == "negative"))
+    complaint = Complaint(round(cp, 4), c_model or (cue and slabel == "negative"))
     intensity, int_ev = _intensity(p, probs)
 
     crisis = list(crisis_signals(p))
     sh = probs["self_harm"]
     # The self-harm head is trained on English only (C-SSRS): elsewhere the rules decide.
     if (
-        _trained(model, "self_harm", language)
-        and sh >= _threshold(model, "self_harm", language)
+        "self_harm" in trained
+        and sh >= th["self_harm"]
         and not any(c.kind == "self_harm" for c in crisis)
     ):
         ev = tuple(_model_evidence(p, "self_harm", 3))
@@ -736,18 +928,22 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
         crisis.append(CrisisSignal("self_harm", "medium", span, ev, "model:self_harm"))
     crisis_t = tuple(crisis)
 
-    evidence: list[Evidence] = []
-    heads = [f"emo_{e}" for e in EMOTIONS if e in labels]
+    heads = [h for e, h in zip(EMOTIONS, _EMO_HEADS, strict=True) if e in labels]
     heads += ["sent_neg" if slabel == "negative" else "sent_pos"] if slabel != "neutral" else []
     heads += ["hostility"] if hostility.present else []
     heads += ["complaint"] if complaint.present else []
-    evidence.extend(_heads_evidence(p, heads))
-    for m in p.matches:
-        tgt = _LEX_TARGET.get(m.entry.category)
-        if tgt and len(evidence) < 24:
-            evidence.append(
-                Evidence(tgt, "lexicon", m.entry.label, m.entry.weight, p.orig_span(m.start, m.end))
-            )
+    evidence = _heads_evidence(p, heads)
+    if len(evidence) < 24 and not cats.isdisjoint(_LEX_TARGET):
+        lex_target = _LEX_TARGET
+        for m in p.matches:
+            e = m.entry
+            tgt = lex_target.get(e.category)
+            if tgt:
+                evidence.append(
+                    _new_evidence(tgt, "lexicon", e.label, e.weight, p.orig_span(m.start, m.end))
+                )
+                if len(evidence) >= 24:
+                    break
     evidence.extend(int_ev)
     for c in crisis_t:
         evidence.extend(c.evidence)
@@ -765,31 +961,38 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     }
     if root_cause_model is not None:
         versions["model:root_causes"] = str(getattr(root_cause_model, "version", "custom"))
-    return MessageAnalysis(
-        language=language,
-        script=p.guess.script,
-        language_confidence=_r4(p.guess.confidence),
-        emotions=emotions,
-        labels=labels,
-        sentiment=sentiment,
-        hostility=hostility,
-        complaint=complaint,
-        intensity=intensity,
-        crisis=crisis_t,
-        escalation=escalation,
-        root_causes=roots,
-        expectation_gap=_expectation_gap(p),
-        questions=_questions(p),
-        evidence=tuple(evidence),
-        versions=versions,
-        length=len(p.original),
-        truncated=p.truncated,
-        analysed_ranges=p.ranges,
+    return _new_analysis(
+        language,
+        p.guess.script,
+        _r4(p.guess.confidence),
+        emotions,
+        labels,
+        sentiment,
+        hostility,
+        complaint,
+        intensity,
+        crisis_t,
+        escalation,
+        roots,
+        _expectation_gap(p),
+        _questions(p),
+        tuple(evidence),
+        versions,
+        len(p.original),
+        p.truncated,
+        p.ranges,
     )
 
 
 def analyze_many(texts: Iterable[str], *, lang: str | None = None) -> Iterator[MessageAnalysis]:
-    """Analyse many messages (lazily, in order; shares all caches and loaded models)."""
+    """Analyse many messages (lazily, in order; shares all caches and loaded models).
+
+    Each text goes through :func:`analyze_message`'s path, whose numeric work is already one
+    gather and one product per message.  Batching several messages' features into one
+    matrix was measured (instruction counts) to cost more than it saves: holding a batch of
+    prepared messages makes the garbage collector traverse them, which outweighs the numpy
+    calls it spares.
+    """
     for t in texts:
         yield analyze_message(t, lang=lang)
 
