@@ -91,17 +91,53 @@ def header_message_id(raw: bytes) -> str:
 # ---- decoding -----------------------------------------------------------------------------
 
 
+# Tried, strictly, when the bytes do not decode in the declared charset nor in UTF-8 and
+# are not just UTF-8 with a few broken bytes: mail that lies about its charset is most often
+# Central European (Polish, Serbian/Croatian Latin) in windows-1250.
+FALLBACK_CHARSETS = ("windows-1250",)
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """The declared charset, else UTF-8 with replacement characters, else Latin-1."""
-    if charset:
+    """The declared charset if the bytes decode in it without error, else UTF-8; if neither
+    does, the declared charset (or UTF-8) with replacement characters when only a few bytes
+    are broken, else windows-1250.  A mislabelled message thus still reads as words (a crisis
+    statement in it included), and one stray byte does not garble a whole UTF-8 text."""
+    declared = (charset or "").strip().strip('"')
+    if declared:
         try:
-            return data.decode(charset.strip().strip('"'), errors="replace")
+            return data.decode(declared)
         except (LookupError, TypeError, ValueError, UnicodeError):
             pass
     try:
-        return data.decode("utf-8", errors="replace")
-    except Exception:  # pragma: no cover - "replace" cannot fail, Latin-1 is the last resort
-        return data.decode("latin-1")
+        return data.decode("utf-8")
+    except UnicodeError:
+        pass
+    loose = ""
+    if declared:
+        try:
+            loose = data.decode(declared, errors="replace")
+        except (LookupError, TypeError, ValueError, UnicodeError):
+            loose = ""
+    if not loose:
+        loose = data.decode("utf-8", errors="replace")
+    broken = loose.count("\ufffd")
+    non_ascii = sum(1 for ch in loose if ord(ch) > 127)
+    if broken * 10 <= non_ascii:  # at most one character in ten broken: keep that reading
+        return loose
+    for candidate in FALLBACK_CHARSETS:
+        try:
+            return data.decode(candidate)
+        except UnicodeError:
+            continue
+    return loose
+
+
+def _unescape(value: str) -> str:
+    """A raw header value with 8-bit bytes (read by the stdlib as surrogate escapes, RFC 6532
+    or plain misbehaviour) decoded like a body without a declared charset."""
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        return decode_bytes(value.encode("utf-8", "surrogateescape"), None)
+    return value
 
 
 def decode_header_value(value: object) -> str:
@@ -125,14 +161,13 @@ def decode_header_value(value: object) -> str:
 
 
 def _header(msg: Message, name: str) -> str:
+    raw = _raw_header(msg, name)
+    if raw and any("\udc80" <= ch <= "\udcff" for ch in raw):
+        return decode_header_value(_unescape(raw))  # 8-bit bytes in the header
     try:
         value = msg.get(name)
     except Exception:
-        value = None
-        for key, raw_value in msg.raw_items():
-            if key.lower() == name.lower():
-                value = raw_value
-                break
+        value = raw or None
     return decode_header_value(value) if value is not None else ""
 
 
@@ -263,7 +298,7 @@ def sender(msg: Message) -> tuple[str, str, list[str]]:
         return "", "", ["no From header"]
     if len(values) > 1:
         return "", "", ["several From headers"]
-    raw_value = decode_header_value(values[0])
+    raw_value = decode_header_value(_unescape(str(values[0])))
     try:
         pairs = email.utils.getaddresses([raw_value], strict=True)
     except TypeError:  # pragma: no cover - older Python without ``strict``
