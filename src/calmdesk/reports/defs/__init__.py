@@ -1,0 +1,1 @@
+"""The builds of the report definitions (registered in calmdesk.reports.definitions)."""
