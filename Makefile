@@ -37,7 +37,7 @@ test-sqlite:
 	$(PYTEST) -q
 
 test-postgres:
-	$(PYTEST) -q --db=postgres tests/desk tests/channels tests/training
+	$(PYTEST) -q --db=postgres tests/desk tests/channels tests/training tests/reports tests/connectors tests/imports tests/scale
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks

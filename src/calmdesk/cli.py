@@ -269,6 +269,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         extra += ["--max-tasks", str(args.max_tasks)]
     if args.queue:
         extra += ["--queue-name", args.queue]
+    from calmdesk.desk.lib.mail import worker_identity
+
+    # "host:pid" lets the sweeper tell a task whose worker died (SIGKILL) from a running one.
+    identity = worker_identity()
+    if len(identity) <= 64:
+        extra += ["--worker-id", identity]
+    from calmdesk.channels.ingest import requeue_stalled
+
+    # Work left behind by a worker that died on this host is taken up again at once.
+    requeue_stalled()
     call_command("db_worker", *extra)
     return EXIT_OK
 
@@ -306,6 +316,16 @@ def cmd_poll_mail(args: argparse.Namespace) -> int:
         if not args.every:
             return EXIT_FAILURE if any(getattr(r, "error", "") for r in results) else EXIT_OK
         time.sleep(args.every)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import history (clients, cases, messages) from CSV, JSONL or a Zendesk export."""
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from calmdesk.imports.command import run
+
+    return run(args)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -376,6 +396,24 @@ def cmd_verify_log(args: argparse.Namespace) -> int:
     for item in breaks:
         print(f"verify-log: BROKEN {item}")
     return EXIT_FAILURE
+
+
+def cmd_reports_fill(args: argparse.Namespace) -> int:
+    _apply_data_dir(args.data_dir)
+    _setup_django()
+    _check_database()
+    from calmdesk.desk.models import Organization
+    from calmdesk.reports.fill import fill
+
+    org_id = None
+    if args.org:
+        org = Organization.objects.filter(slug=args.org).first()
+        if org is None:
+            known = ", ".join(Organization.objects.values_list("slug", flat=True)) or "none yet"
+            raise CliError(f"no organization {args.org!r} (known: {known})")
+        org_id = org.pk
+    print(fill(org_id, full=args.full))
+    return EXIT_OK
 
 
 def cmd_manage(rest: list[str]) -> int:
@@ -512,6 +550,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_poll_mail)
 
     p = sub.add_parser(
+        "import",
+        help="import history: clients, cases and messages (CSV, JSONL, Zendesk export)",
+        description="Import a file of historical clients, cases and messages, resumable and "
+        "idempotent (a second run imports nothing twice), then analyse it for the reports. "
+        "Exit 0: done; 3: done, but some records failed (listed); 1: stopped (run again to "
+        "continue). See docs/import.md.",
+    )
+    from calmdesk.imports.command import add_arguments as import_arguments
+
+    import_arguments(p)
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
         "migrate",
         help="create or update the database schema",
         description="Apply all database migrations.",
@@ -542,6 +594,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data_dir_arg(p)
     p.set_defaults(func=cmd_verify_log)
+
+    p = sub.add_parser(
+        "reports-fill",
+        help="fill the report count tables (analyse new messages first)",
+        description="Analyse the client messages not analysed yet, then fill the report count "
+        "tables: only the days changed since the last fill, or every day with --full. Safe to "
+        "interrupt and to run again. The sweeper (tick) runs the incremental fill every hour.",
+    )
+    p.add_argument("--full", action="store_true", help="recount every day from the first data")
+    p.add_argument("--org", metavar="SLUG", help="only this organization")
+    data_dir_arg(p)
+    p.set_defaults(func=cmd_reports_fill)
 
     p = sub.add_parser(
         "manage",

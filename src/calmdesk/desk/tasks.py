@@ -81,6 +81,7 @@ class TickReport:
     escalations: int = 0
     surveys: int = 0
     emails: int = 0
+    inbound: int = 0
     results: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -92,13 +93,15 @@ class TickReport:
             + self.escalations
             + self.surveys
             + self.emails
+            + self.inbound
         )
 
     def __str__(self) -> str:
         return (
             f"tick {self.now.isoformat()}: {self.reminders} reminders, {self.overdue} overdue, "
             f"{self.progress} progress updates, {self.escalations} escalations, "
-            f"{self.surveys} satisfaction checks, {self.emails} emails (re)queued"
+            f"{self.surveys} satisfaction checks, {self.emails} emails, "
+            f"{self.inbound} inbound messages (re)queued"
         )
 
 
@@ -238,6 +241,40 @@ def tick(now: dt.datetime | None = None, *, inline: bool = False) -> TickReport:
             OutboundEmail.objects.filter(pk=row.pk).update(enqueued_at=now)
             enqueue(deliver_email, row.pk)
         report.emails += 1
+    from django.apps import apps
+
+    if not inline and apps.is_installed("calmdesk.channels"):
+        try:  # inbound mail whose parse task died with its worker (channels/ingest.py)
+            from calmdesk.channels.ingest import requeue_stalled
+
+            report.inbound = requeue_stalled()  # wall-clock time: it judges live processes
+        except Exception:
+            logger.exception("inbound mail step of the tick failed")
+    try:  # connector deliveries left behind by a crash, and note retries that are due
+        from calmdesk.connectors.ingest import pending_count
+        from calmdesk.connectors.tasks import process_pending_deliveries
+
+        if inline:
+            report.results["connector-deliveries"] = sum(process_pending_deliveries.call().values())
+        elif pending_count():
+            enqueue(process_pending_deliveries)
+            report.results["connector-deliveries"] = 1
+    except Exception:
+        logger.exception("connector step of the tick failed")
+    try:  # the weekly report emails (calmdesk.reports.weekly); a failure stops no other step
+        from calmdesk.reports.weekly import tick_weekly
+
+        report.results["weekly-reports"] = tick_weekly(now, inline=inline)
+    except Exception:
+        logger.exception("weekly report step of the tick failed")
+    try:  # the report count tables: an incremental fill once an hour (calmdesk.reports.fill)
+        from calmdesk.reports.fill import hourly_fill_isolated
+
+        filled = hourly_fill_isolated(now)
+        if filled is not None:
+            report.results["reports-fill"] = sum(filled.days.values())
+    except Exception:
+        logger.exception("reports fill step of the tick failed")
     logger.info("%s", report)
     return report
 

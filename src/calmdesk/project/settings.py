@@ -114,7 +114,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploaded files live in the data folder, outside any web root; they are served only through
 # a view that checks access and sets Content-Disposition: attachment (THREATS.md row 2).
-MEDIA_ROOT = DATA_DIR / "uploads"
+# CALMDESK_MEDIA_DIR: shared storage (NFS, a mounted volume) when web processes and task
+# workers run on several hosts: raw inbound mail and attachments live here.
+MEDIA_ROOT = (
+    Path(os.environ["CALMDESK_MEDIA_DIR"]).expanduser()
+    if os.environ.get("CALMDESK_MEDIA_DIR")
+    else DATA_DIR / "uploads"
+)
 MEDIA_URL = "/attachments/"  # never served directly
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
@@ -123,6 +129,13 @@ CALMDESK_MAX_ATTACHMENT_BYTES = int(os.environ.get("CALMDESK_MAX_ATTACHMENT_BYTE
 CALMDESK_MAX_INBOUND_EMAIL_BYTES = int(
     os.environ.get("CALMDESK_MAX_INBOUND_EMAIL_BYTES", 25 * 2**20)
 )
+# Helpdesk connectors (docs/connectors.md): webhook size limit, networks (CIDR) outbound HTTP
+# may reach even when private (an explicit decision; default none).
+CALMDESK_MAX_WEBHOOK_BYTES = int(os.environ.get("CALMDESK_MAX_WEBHOOK_BYTES", 2**20))
+CALMDESK_OUTBOUND_ALLOW = env_list("CALMDESK_OUTBOUND_ALLOW", [])
+# Inbound email phase 2 (parse, file, crisis check) in the task workers instead of the
+# process that received the message (web request, IMAP poller); see docs/deploy.md.
+CALMDESK_INBOUND_DEFER = env_bool("CALMDESK_INBOUND_DEFER", False)
 
 # --- background tasks: django-tasks API, database backend (SQLite or PostgreSQL) ---
 TASKS = {

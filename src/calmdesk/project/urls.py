@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("channels/", include("calmdesk.channels.urls")),
+    path("connectors/", include("calmdesk.connectors.urls")),
     path("training/", include("calmdesk.training.urls")),
+    path("reports/", include("calmdesk.reports.urls")),
     path("", include("calmdesk.desk.urls")),
 ]
