@@ -15,9 +15,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 
-from calmdesk.channels.ingest import process_pending, process_raw, store_raw
+from calmdesk.channels.ingest import (
+    process_pending,
+    process_raw,
+    requeue_stalled,
+    store_raw,
+)
 from calmdesk.channels.models import Mailbox, RawState
 
 logger = logging.getLogger(__name__)
@@ -60,6 +66,8 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int = MAX_PER_POLL) -> PollResult:
     """Fetch the unseen mail of one mailbox; never raises (the error is recorded)."""
     result = PollResult(mailbox=mailbox.pk)
     new_ids: list[int] = []
+    # CALMDESK_INBOUND_DEFER: phase 1 enqueues the parse task; the task workers run phase 2.
+    defer = bool(getattr(settings, "CALMDESK_INBOUND_DEFER", False))
     try:
         conn = _connect(mailbox)
         try:
@@ -82,15 +90,17 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int = MAX_PER_POLL) -> PollResult:
                     mailbox=mailbox,
                     source="imap",
                     enforce_limit=False,  # the server holds it already: keep it, parse decides
+                    defer=defer,
                 )
                 # Phase 1 has committed: now the server may forget it is new.
                 conn.uid("STORE", uid.decode("ascii"), "+FLAGS", "(\\Seen)")
                 if created:
                     result.stored += 1
-                    new_ids.append(row.pk)
+                    if not defer:
+                        new_ids.append(row.pk)
                 else:
                     result.duplicates += 1
-                    if row.state == RawState.STORED:
+                    if row.state == RawState.STORED and not defer:
                         new_ids.append(row.pk)
         finally:
             with contextlib.suppress(imaplib.IMAP4.error, OSError):
@@ -113,5 +123,8 @@ def poll_all() -> list[PollResult]:
         poll_mailbox(m)
         for m in Mailbox.objects.filter(enabled=True).exclude(imap_host="").order_by("id")
     ]
-    process_pending()
+    if getattr(settings, "CALMDESK_INBOUND_DEFER", False):
+        requeue_stalled()
+    else:
+        process_pending()
     return results

@@ -19,3 +19,12 @@ def poll_mail() -> dict[str, Any]:
         "duplicates": sum(r.duplicates for r in results),
         "errors": [r.error for r in results if r.error],
     }
+
+
+@task()
+def process_raw_message(raw_id: int) -> str:
+    """Phase 2 for one stored inbound message (enqueued by phase 1 with ``defer``, and again
+    by ``requeue_stalled`` when the worker that had it died).  Idempotent."""
+    from calmdesk.channels.ingest import process_raw
+
+    return str(process_raw(raw_id).state)

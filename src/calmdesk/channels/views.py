@@ -3,6 +3,7 @@ credential)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -43,12 +44,14 @@ def inbound(request: HttpRequest, token: str) -> HttpResponse:
     data = request.read(limit + 1)
     if not data:
         return JsonResponse({"detail": "The body is empty: send the raw message."}, status=400)
+    # CALMDESK_INBOUND_DEFER: answer after phase 1 and leave phase 2 to the task workers.
+    defer = bool(getattr(settings, "CALMDESK_INBOUND_DEFER", False))
     try:
         row, created = _store(
-            data, organization=mailbox.organization_id, mailbox=mailbox, source="http"
+            data, organization=mailbox.organization_id, mailbox=mailbox, source="http", defer=defer
         )
     except TooLarge as exc:
         return JsonResponse({"detail": str(exc)}, status=413)
-    if row.state == RawState.STORED:
+    if row.state == RawState.STORED and not defer:
         row = process_raw(row.pk)
     return JsonResponse({"id": row.pk, "duplicate": not created, "state": row.state}, status=202)
