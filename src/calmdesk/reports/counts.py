@@ -486,10 +486,17 @@ def rule_family(rule_id: str) -> str:
 
 
 def count_coaching(w: Window, acc: Acc) -> None:
-    for team, author, channel, lang, tags, rules, at in ReplyFact.objects.filter(
+    for team, author, channel, lang, tags, rules, applied, at in ReplyFact.objects.filter(
         w.q("occurred_at"), organization_id=w.organization_id
     ).values_list(
-        "team_id", "author_id", "channel", "language", "case__tags", "rules", "occurred_at"
+        "team_id",
+        "author_id",
+        "channel",
+        "language",
+        "case__tags",
+        "rules",
+        "applied",
+        "occurred_at",
     ):
         dims: dict[str, Any] = {
             "team": team,
@@ -512,6 +519,10 @@ def count_coaching(w: Window, acc: Acc) -> None:
         )
         for family, count in Counter(rule_family(str(r)) for r in found).items():
             acc.add("coach.findings", day, key=family, n=count, **dims)
+        # suggestions the agent applied before sending, per rule family
+        accepted = list(applied) if isinstance(applied, list) else []
+        for family, count in Counter(rule_family(str(r)) for r in accepted).items():
+            acc.add("coach.accepted", day, key=family, n=count, **dims)
     for team, user, channel, lang, tags, rule, at in FindingDismissal.objects.filter(
         w.q("created_at"), organization_id=w.organization_id
     ).values_list(
@@ -675,7 +686,13 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group(
         "coaching",
-        ("coach.replies", "coach.findings", "coach.dismissed", "coach.by_agent"),
+        (
+            "coach.replies",
+            "coach.findings",
+            "coach.accepted",
+            "coach.dismissed",
+            "coach.by_agent",
+        ),
         count_coaching,
         first_reply,
         dirty_coaching,

@@ -95,7 +95,10 @@ _ALL = (
     ReportDefinition(
         slug="coaching",
         title=_("Coaching"),
-        description=_("Coach findings in sent replies per rule family, and dismissed findings."),
+        description=_(
+            "Coach findings in sent replies per rule family, suggestions accepted and "
+            "findings dismissed."
+        ),
         audience="agent",
         build=build_coaching,
         principle="train",

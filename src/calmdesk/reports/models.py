@@ -78,7 +78,8 @@ class MessageFact(models.Model):
 
 
 class ReplyFact(models.Model):
-    """The coach's findings still present in one sent reply (rule ids only, no text)."""
+    """The coach's findings still present in one sent reply, and the findings whose suggestion
+    the agent applied before sending (rule ids only, no text)."""
 
     interaction = models.OneToOneField(
         "desk.Interaction", on_delete=models.CASCADE, related_name="+", primary_key=True
@@ -94,6 +95,8 @@ class ReplyFact(models.Model):
     channel = models.CharField(max_length=20)
     language = models.CharField(max_length=10, blank=True, default="")
     rules = models.JSONField(default=list, blank=True)  # ["en.blame.not-our-fault", ...]
+    # rule ids whose suggestion the agent applied in the composer (Interaction.data)
+    applied = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -53,6 +53,15 @@ def reply_rules(review: Any) -> list[str]:
     return sorted({str(f.rule_id) for f in review.findings})
 
 
+def applied_rules(data: Any) -> list[str]:
+    """Rule ids of the suggestions the agent applied before sending (``data["coach_applied"]``,
+    written by ``do_send_reply``); sorted, each once."""
+    found = data.get("coach_applied") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        return []
+    return sorted({str(r)[:100] for r in found if isinstance(r, str) and r})
+
+
 def _lang_hint(language: str) -> str | None:
     return language if language in LANGS else None
 
@@ -172,7 +181,8 @@ def _store_facts(rows: Sequence[Interaction], version: str) -> int:
 
 def review_pending(organization_id: int | None = None, *, batch: int = 200) -> int:
     """Run the coach over every sent reply not reviewed yet; store the rules it still finds
-    (the coaching report counts them per rule family).  Returns how many replies."""
+    and the rules whose suggestion the agent applied (the coaching report counts both per
+    rule family).  Returns how many replies."""
     from calmdesk.analysis import review_reply
 
     version = engine_version()
@@ -213,6 +223,7 @@ def review_pending(organization_id: int | None = None, *, batch: int = 200) -> i
                         channel=row.channel,
                         language=str(review.lang or "")[:10],
                         rules=reply_rules(review),
+                        applied=applied_rules(row.data),
                     )
                 )
             with transaction.atomic():

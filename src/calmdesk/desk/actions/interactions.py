@@ -126,11 +126,15 @@ def do_receive_message(
     language: str | None = None,
     data: dict[str, Any] | None = None,
     idempotency_key: str = "",
+    historical: bool = False,
     meta: RequestMeta | None = None,
 ) -> Interaction:
     """Log a message from the client.  Never refuses a message for its content: an empty
     body with attachments is kept, and text is only cleaned (NUL, lone surrogates).
-    A repeated ``idempotency_key`` returns the entry already made (no second entry)."""
+    A repeated ``idempotency_key`` returns the entry already made (no second entry).
+    ``historical`` (history import of old messages, docs/import.md): the same checks run,
+    but a crisis signal is recorded as ``data["crisis_in_history"]`` instead of opening an
+    incident and alerting, and no well-being offer is made: the situation is long past."""
     replay = find_replay(case, _check_key(idempotency_key))
     if replay is not None:
         return replay
@@ -144,6 +148,8 @@ def do_receive_message(
     check = inline_check(text, lang=language or case.client.preferred_language or None)
     if not language and check.language in LANGUAGE_CODES:
         language = check.language
+    if historical and check.crisis:
+        data = {**(data or {}), "crisis_in_history": check.kinds}
     interaction = _append_with_files(
         attachments,
         case=case,
@@ -155,9 +161,14 @@ def do_receive_message(
         language=language,
         data=data,
         idempotency_key=idempotency_key,
+        chain_locked=bool(idempotency_key),  # find_replay locked the chain
     )
     audit: dict[str, Any] = {"case": case.pk, "seq": interaction.seq}
-    if check.crisis:
+    if historical:
+        audit["historical"] = True
+        if check.crisis:
+            audit["crisis_in_history"] = check.kinds
+    elif check.crisis:
         from calmdesk.desk.actions.crisis import open_incident
 
         incident = open_incident(case, interaction, check)
@@ -178,12 +189,32 @@ def do_receive_message(
         data=audit,
         meta=meta,
     )
+    # What the inline check found, for the caller (the inbound mail pipeline flags crisis
+    # mail from it instead of reading the incidents back).  Not stored; a replay lacks it.
+    interaction.inline_check = check  # type: ignore[attr-defined]
     return interaction
+
+
+MAX_APPLIED = 50  # rule ids of applied coach suggestions kept per reply
+
+
+def _check_applied(rule_ids: Sequence[str]) -> list[str]:
+    """Applied coach rule ids: short, printable, each once, in order, at most MAX_APPLIED
+    (the caller checks they are rules of the coach; anything else here is dropped)."""
+    kept: list[str] = []
+    for raw in rule_ids:
+        rule = str(raw).strip()
+        ok = rule and len(rule) <= 100 and rule.isprintable() and " " not in rule
+        if ok and rule not in kept:
+            kept.append(rule)
+        if len(kept) >= MAX_APPLIED:
+            break
+    return kept
 
 
 @transaction.atomic
 def do_send_reply(
-    actor: User,
+    actor: User | None,
     *,
     case: Case,
     text: str,
@@ -192,15 +223,22 @@ def do_send_reply(
     attachments: Sequence[IncomingFile] = (),
     idempotency_key: str = "",
     fulfils: Sequence[int] = (),
+    historical: bool = False,
+    coach_applied: Sequence[str] = (),
     meta: RequestMeta | None = None,
 ) -> Interaction:
     """Log a reply to the client and note the first response time.  ``fulfils``: ids of the
-    case's open promises this reply keeps (e.g. "I will send you the invoice")."""
+    case's open promises this reply keeps (e.g. "I will send you the invoice").
+    ``historical`` (history import, docs/import.md; the author may then be unknown, None):
+    the reply is logged, but no promises are extracted and no follow-ups touched.
+    ``coach_applied``: rule ids of the coach findings whose suggestion the agent applied in
+    the composer (kept in ``data["coach_applied"]`` and the audit entry; reports count them)."""
     replay = find_replay(case, _check_key(idempotency_key))
     if replay is not None:
         return replay
     text = _check_text(text)
     _check_channel(channel)
+    applied = _check_applied(coach_applied)
     interaction = _append_with_files(
         attachments,
         case=case,
@@ -210,11 +248,27 @@ def do_send_reply(
         text=text,
         occurred_at=_check_time(occurred_at),
         idempotency_key=idempotency_key,
+        data={"coach_applied": applied} if applied else None,
     )
     if case.first_response_at is None:
         case.first_response_at = interaction.occurred_at
         case.updated_at = timezone.now()
         case.save(update_fields=["first_response_at", "updated_at"])
+    if historical or actor is None:
+        write_audit(
+            actor=actor,
+            organization=case.organization_id,
+            action="interaction.reply",
+            obj=interaction,
+            data={
+                "case": case.pk,
+                "seq": interaction.seq,
+                "historical": True,
+                **({"coach_applied": applied} if applied else {}),
+            },
+            meta=meta,
+        )
+        return interaction
     # Promises in the reply become follow-ups with an owner and a due time.
     from calmdesk.desk.actions.followups import (
         fulfil_followups,
@@ -241,6 +295,7 @@ def do_send_reply(
             "seq": interaction.seq,
             "followups": [f.pk for f in followups],
             "fulfils": kept,
+            **({"coach_applied": applied} if applied else {}),
         },
         meta=meta,
     )

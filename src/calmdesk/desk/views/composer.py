@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -30,6 +32,7 @@ from calmdesk.desk.views._segments import split_segments
 logger = logging.getLogger(__name__)
 
 MAX_DRAFT = 20_000
+MAX_APPLIED_FIELD = 4_000  # characters of the "applied" field read (rule ids, space-separated)
 
 SCORE_KEYS = ("empathy", "positivity", "clarity", "politeness", "ownership", "expectation_setting")
 
@@ -98,6 +101,31 @@ class PromiseView:
 
 def _draft(request: HttpRequest) -> str:
     return str(request.POST.get("text", ""))[:MAX_DRAFT]
+
+
+@lru_cache(maxsize=1)
+def coach_rule_ids() -> frozenset[str]:
+    """Every rule id of the coach's packs (all languages)."""
+    from calmdesk.analysis._coach_rules import LANGS, load_pack
+
+    return frozenset(rule.id for lang in LANGS for rule in load_pack(lang).rules)
+
+
+def applied_rules(request: HttpRequest) -> list[str]:
+    """Rule ids of the findings whose suggestion the agent applied in the composer (the
+    hidden field ``applied``, filled by desk.js): known rules of the coach only, each once,
+    in order.  Anything else is ignored: it never stops the reply."""
+    raw = str(request.POST.get("applied", ""))[:MAX_APPLIED_FIELD]
+    try:
+        known = coach_rule_ids()
+    except Exception:  # a broken pack must not stop a reply; nothing is recorded then
+        logger.exception("the coach's rule ids could not be read")
+        return []
+    picked: list[str] = []
+    for rule in re.split(r"[\s,]+", raw):
+        if rule in known and rule not in picked:
+            picked.append(rule)
+    return picked
 
 
 def review_context(request: HttpRequest, case: Case, draft: str) -> dict[str, Any]:
@@ -203,6 +231,8 @@ def send_reply(request: HttpRequest, case_id: int) -> HttpResponse:
     token = promises_token(draft, review) if review is not None else ""
     confirmed = set(request.POST.getlist("promise"))
     wanted = {str(p.index) for p in context["promises"]}
+    applied = applied_rules(request)
+    context["coach_applied"] = " ".join(applied)
     error = ""
     if not draft.strip():
         error = _("Write a reply first.")
@@ -220,6 +250,7 @@ def send_reply(request: HttpRequest, case_id: int) -> HttpResponse:
                 case=case,
                 text=draft,
                 channel=channel,
+                coach_applied=applied,
                 meta=RequestMeta.from_request(request),
             )
         except ActionError as exc:
@@ -251,6 +282,7 @@ def _answer(
         {
             "send_step": context,
             "coach_context": context,
+            "coach_applied": context.get("coach_applied", ""),
         }
     )
     status = 422 if error_of(context) else 200

@@ -194,12 +194,17 @@ def _comments(filters: ReportFilters, scope: ReportScope) -> Table:
 
 
 def build_coaching(filters: ReportFilters, scope: ReportScope) -> ReportResult:
-    """Team aggregates per rule family, and a trend per agent the viewer may see."""
-    findings = grouped(base("coach.findings", filters, scope), "key")
-    dismissed = grouped(base("coach.dismissed", filters, scope), "key")
-    replies = total(base("coach.replies", filters, scope))  # team figures (roll-up)
+    """Team aggregates per rule family (one agent's figures when the filters name one),
+    and a trend per agent the viewer may see."""
+    # one agent: that agent's rows in any team of theirs (an agent viewer leads no team)
+    mine = filters.agent_id is not None
+    findings = grouped(base("coach.findings", filters, scope, per_agent=mine), "key")
+    accepted = grouped(base("coach.accepted", filters, scope, per_agent=mine), "key")
+    dismissed = grouped(base("coach.dismissed", filters, scope, per_agent=mine), "key")
+    replies = total(base("coach.replies", filters, scope, per_agent=mine))
     families = sorted(
-        set(findings) | set(dismissed), key=lambda k: (-findings.get(k, EMPTY).n, k[0])
+        set(findings) | set(accepted) | set(dismissed),
+        key=lambda k: (-findings.get(k, EMPTY).n, k[0]),
     )
     chart = Chart(
         key="findings-per-family",
@@ -208,6 +213,9 @@ def build_coaching(filters: ReportFilters, scope: ReportScope) -> ReportResult:
         labels=tuple(k[0] for k in families),
         series=(
             series(_("In sent replies"), tuple(float(findings.get(k, EMPTY).n) for k in families)),
+            series(
+                _("Suggestion accepted"), tuple(float(accepted.get(k, EMPTY).n) for k in families)
+            ),
             series(_("Dismissed"), tuple(float(dismissed.get(k, EMPTY).n) for k in families)),
         ),
     )
@@ -218,8 +226,17 @@ def build_coaching(filters: ReportFilters, scope: ReportScope) -> ReportResult:
             Column("family", _("Rule family")),
             Column("found", _("Findings in sent replies"), "int"),
             Column("dismissed", _("Dismissed by the agent"), "int"),
+            Column("accepted", _("Suggestions accepted by the agent"), "int"),
         ),
-        rows=tuple((k[0], findings.get(k, EMPTY).n, dismissed.get(k, EMPTY).n) for k in families),
+        rows=tuple(
+            (
+                k[0],
+                findings.get(k, EMPTY).n,
+                dismissed.get(k, EMPTY).n,
+                accepted.get(k, EMPTY).n,
+            )
+            for k in families
+        ),
     )
     if filtered(filters) or not agent_allowed(filters, scope):
         per_agent = grouped(
@@ -252,6 +269,8 @@ def build_coaching(filters: ReportFilters, scope: ReportScope) -> ReportResult:
         rows=(
             (_("Replies sent"), replies.n),
             (_("Replies with a finding (%)"), ratio(replies.value, replies.n)),
+            (_("Suggestions accepted"), sum(a.n for a in accepted.values())),
+            (_("Findings dismissed"), sum(a.n for a in dismissed.values())),
         ),
     )
     return result(
@@ -263,8 +282,8 @@ def build_coaching(filters: ReportFilters, scope: ReportScope) -> ReportResult:
         tables=(summary, table),
         notes=(
             _(
-                "Accepted suggestions are not recorded by the desk yet: the report shows the "
-                "findings left in sent replies and the findings agents dismissed."
+                "A suggestion counts as accepted when the agent applied it in the composer "
+                "and sent the reply."
             ),
         ),
     )

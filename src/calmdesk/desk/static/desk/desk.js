@@ -75,6 +75,17 @@
   });
 
   /* ---- composer: apply a suggestion to the draft, then coach again ---- */
+  /* the rule of an applied suggestion goes into the reply form's hidden "applied" field
+     (space-separated, each rule once): the server keeps it with the reply if it is sent */
+  function noteApplied(button) {
+    var field = document.getElementById("reply-applied");
+    var rule = button.getAttribute("data-rule") || "";
+    if (!field || !rule || /\s/.test(rule)) return;
+    var rules = field.value.split(/\s+/).filter(Boolean);
+    if (rules.indexOf(rule) === -1 && rules.length < 50) rules.push(rule);
+    field.value = rules.join(" ");
+  }
+
   function applySuggestion(button) {
     var area = document.getElementById("reply-text");
     if (!area) return;
@@ -101,6 +112,7 @@
     area.focus();
     var caret = before.length + text.length;
     area.setSelectionRange(caret, caret);
+    noteApplied(button);
     area.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
