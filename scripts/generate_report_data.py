@@ -196,7 +196,7 @@ FACT = (
 )  # fmt: skip
 REPLY = (
     "interaction_id", "organization_id", "case_id", "team_id", "author_id", "engine_version",
-    "occurred_at", "channel", "language", "rules", "created_at",
+    "occurred_at", "channel", "language", "rules", "applied", "created_at",
 )  # fmt: skip
 
 
@@ -234,6 +234,11 @@ class Gen:
             self.facts[lang].update(dict(thanks))
         self.rules = {
             lang: {t: (r, lg) for t, r, lg in rows} for lang, rows in bank.replies.items()
+        }
+        # rule ids of each language, for suggestions the agent applied before sending
+        self.rule_pool = {
+            lang: sorted({r for _t, rs, _lg in rows for r in rs})
+            for lang, rows in bank.replies.items()
         }
 
     def chunk(self, n_cases: int, budget: int, start: dt.datetime, end: dt.datetime) -> int:
@@ -323,9 +328,11 @@ class Gen:
                     )  # fmt: skip
                 elif m.kind == "outbound":
                     rules, rlang = self.rules[lang][m.text]
+                    pool = self.rule_pool[lang]
+                    applied = [rng.choice(pool)] if pool and rng.random() < 0.1 else []
                     replies.add(
                         m.id, w.org_id, case.pk, team, m.author_id or 0, self.bank.version, m.at,
-                        case.channel, rlang, rules, now,
+                        case.channel, rlang, rules, applied, now,
                     )  # fmt: skip
             cases.append(case)
             extras.append((case, lang, msgs))
