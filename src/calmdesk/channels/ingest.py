@@ -53,7 +53,6 @@ from calmdesk.desk.actions.cases import do_create_case
 from calmdesk.desk.actions.clients import do_create_client
 from calmdesk.desk.actions.interactions import do_receive_message
 from calmdesk.desk.actions.log import write_audit
-from calmdesk.desk.actions.notifications import notify, org_admins, queue_email
 from calmdesk.desk.lib.analysis import InlineCheck, inline_check
 from calmdesk.desk.lib.attachments import IncomingFile
 from calmdesk.desk.lib.request_meta import RequestMeta
@@ -63,10 +62,8 @@ from calmdesk.desk.models import (
     ContactPoint,
     CrisisIncident,
     Interaction,
-    NotificationKind,
     Organization,
     OutboundEmail,
-    Role,
     User,
 )
 
@@ -450,54 +447,24 @@ def _quarantine(row: RawMessage, error: str, data: bytes) -> RawMessage:
     return locked
 
 
-def _alert_people(row: RawMessage) -> list[User]:
-    if row.mailbox is not None:
-        people = list(
-            User.objects.filter(
-                is_active=True,
-                organization_id=row.organization_id,
-                memberships__team_id=row.mailbox.team_id,
-                memberships__role=Role.SUPERVISOR,
-            )
-            .distinct()
-            .order_by("id")
-        )
-        if people:
-            return people
-    return org_admins(row.organization_id)
-
-
 def _alert_raw(row: RawMessage, check: InlineCheck) -> None:
     """A crisis signal in mail that opened no case: alert the supervisors (in-app and email)
     and write it to the audit log."""
+    from calmdesk.desk.actions.crisis import alert_unfiled_crisis
+
     kinds = ", ".join(check.kinds)
-    text = f"Email #{row.pk} ({row.state}) carries a crisis signal: {kinds}. Open it in the admin."
-    alerted = []
-    for person in _alert_people(row):
-        notify(
-            person,
-            kind=NotificationKind.CRISIS,
-            key=f"crisis-raw:{row.pk}",
-            text=text,
-            data={"raw_message": row.pk, "severity": check.severity, "kinds": check.kinds},
-        )
-        alerted.append(person.pk)
-        if person.email:
-            queue_email(
-                organization_id=row.organization_id,
-                key=f"crisis-raw:{row.pk}:{person.pk}",
-                kind="crisis",
-                to=[person.email],
-                subject=f"Crisis signal in inbound email #{row.pk}",
-                body=text + "\n\n" + f"{settings.CALMDESK_BASE_URL}/admin/channels/rawmessage/"
-                f"{row.pk}/change/",
-            )
-    write_audit(
-        actor=None,
-        organization=row.organization_id,
-        action="channels.crisis_alert",
+    alert_unfiled_crisis(
+        organization_id=row.organization_id,
+        team_id=row.mailbox.team_id if row.mailbox is not None else None,
+        check=check,
+        key=f"crisis-raw:{row.pk}",
+        text=f"Email #{row.pk} ({row.state}) carries a crisis signal: {kinds}. "
+        "Open it in the admin.",
+        subject=f"Crisis signal in inbound email #{row.pk}",
+        link=f"/admin/channels/rawmessage/{row.pk}/change/",
         obj=row,
-        data={"state": row.state, "kinds": check.kinds, "alerted": alerted},
+        action="channels.crisis_alert",
+        data={"raw_message": row.pk, "state": row.state},
     )
 
 

@@ -45,9 +45,9 @@ from calmdesk.connectors.models import (
 from calmdesk.connectors.notes import analysis_note, coaching_note
 from calmdesk.desk.actions.cases import do_create_case
 from calmdesk.desk.actions.clients import do_create_client
+from calmdesk.desk.actions.crisis import alert_unfiled_crisis
 from calmdesk.desk.actions.interactions import MAX_TEXT, do_receive_message
 from calmdesk.desk.actions.log import write_audit
-from calmdesk.desk.actions.notifications import notify, org_admins, queue_email
 from calmdesk.desk.lib import analysis as bridge
 from calmdesk.desk.lib import outbound_http
 from calmdesk.desk.lib.errors import ActionError
@@ -59,8 +59,6 @@ from calmdesk.desk.models import (
     CrisisIncident,
     Interaction,
     Kind,
-    NotificationKind,
-    Role,
     User,
 )
 
@@ -331,56 +329,23 @@ def _fail(row: Delivery, account: ConnectorAccount, error: str) -> Delivery:
     return locked
 
 
-def _alert_people(account: ConnectorAccount) -> list[User]:
-    people = list(
-        User.objects.filter(
-            is_active=True,
-            organization_id=account.organization_id,
-            memberships__team_id=account.team_id,
-            memberships__role=Role.SUPERVISOR,
-        )
-        .distinct()
-        .order_by("id")
-    )
-    return people or org_admins(account.organization_id)
-
-
 def _alert(row: Delivery, account: ConnectorAccount, check: bridge.InlineCheck) -> None:
     """A crisis signal in a delivery that reached no case: alert the supervisors (in the app
     and by email) and write it to the audit log."""
     kinds = ", ".join(check.kinds)
-    text = (
-        f"A {account.get_product_display()} webhook (delivery #{row.pk}, ticket "
+    alert_unfiled_crisis(
+        organization_id=account.organization_id,
+        team_id=account.team_id,
+        check=check,
+        key=f"crisis-delivery:{row.pk}",
+        text=f"A {account.get_product_display()} webhook (delivery #{row.pk}, ticket "
         f"{row.ticket_id or '?'}) could not be read and carries a crisis signal: {kinds}. "
-        "Open it in the admin and in the helpdesk now."
-    )
-    alerted = []
-    for person in _alert_people(account):
-        notify(
-            person,
-            kind=NotificationKind.CRISIS,
-            key=f"crisis-delivery:{row.pk}",
-            text=text,
-            data={"delivery": row.pk, "severity": check.severity, "kinds": check.kinds},
-        )
-        alerted.append(person.pk)
-        if person.email:
-            queue_email(
-                organization_id=account.organization_id,
-                key=f"crisis-delivery:{row.pk}:{person.pk}",
-                kind="crisis",
-                to=[person.email],
-                subject=f"Crisis signal in helpdesk webhook #{row.pk}",
-                body=text
-                + "\n\n"
-                + f"{settings.CALMDESK_BASE_URL}/admin/connectors/delivery/{row.pk}/change/",
-            )
-    write_audit(
-        actor=None,
-        organization=account.organization_id,
-        action="connectors.crisis_alert",
+        "Open it in the admin and in the helpdesk now.",
+        subject=f"Crisis signal in helpdesk webhook #{row.pk}",
+        link=f"/admin/connectors/delivery/{row.pk}/change/",
         obj=row,
-        data={"state": row.state, "kinds": check.kinds, "alerted": alerted},
+        action="connectors.crisis_alert",
+        data={"delivery": row.pk, "state": row.state},
     )
 
 

@@ -23,6 +23,7 @@ from calmdesk.desk.actions.log import system_event, write_audit
 from calmdesk.desk.actions.notifications import (
     email_language,
     notify,
+    org_admins,
     queue_email,
     render_email,
     supervisors_on_duty,
@@ -38,6 +39,7 @@ from calmdesk.desk.models import (
     Interaction,
     NotificationKind,
     Priority,
+    Role,
     User,
 )
 
@@ -323,3 +325,61 @@ def do_complete_crisis_incident(
         meta=meta,
     )
     return incident
+
+
+def alert_unfiled_crisis(
+    *,
+    organization_id: int,
+    team_id: int | None,
+    check: InlineCheck,
+    key: str,
+    text: str,
+    subject: str,
+    link: str,
+    obj: Any,
+    action: str,
+    data: dict[str, Any],
+) -> list[int]:
+    """A crisis signal in something that reached no case (unreadable mail, a helpdesk webhook
+    that could not be filed): alert the team's supervisors — or, without a team or
+    supervisors, the organization's admins — in the app and by email (``link`` to the stored
+    item), and write one audit entry ``action``.  Returns the ids of the people alerted."""
+    people: list[User] = []
+    if team_id is not None:
+        people = list(
+            User.objects.filter(
+                is_active=True,
+                organization_id=organization_id,
+                memberships__team_id=team_id,
+                memberships__role=Role.SUPERVISOR,
+            )
+            .distinct()
+            .order_by("id")
+        )
+    alerted = []
+    for person in people or org_admins(organization_id):
+        notify(
+            person,
+            kind=NotificationKind.CRISIS,
+            key=key,
+            text=text,
+            data={**data, "severity": check.severity, "kinds": check.kinds},
+        )
+        alerted.append(person.pk)
+        if person.email:
+            queue_email(
+                organization_id=organization_id,
+                key=f"{key}:{person.pk}",
+                kind="crisis",
+                to=[person.email],
+                subject=subject,
+                body=f"{text}\n\n{settings.CALMDESK_BASE_URL}{link}",
+            )
+    write_audit(
+        actor=None,
+        organization=organization_id,
+        action=action,
+        obj=obj,
+        data={"kinds": check.kinds, "alerted": alerted, **data},
+    )
+    return alerted
