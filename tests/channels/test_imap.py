@@ -205,3 +205,22 @@ def test_wrong_password_is_recorded_not_raised(mail_world, dovecot):
     assert result.error and result.stored == 0
     mailbox.refresh_from_db()
     assert mailbox.last_poll_error == result.error
+
+
+def test_a_folder_with_a_non_ascii_name_is_polled(mail_world, dovecot):
+    """Folder names go to the server in modified UTF-7 (imap-tools encodes them)."""
+    folder = "Żale klientów"
+    conn = imaplib.IMAP4("127.0.0.1", dovecot, timeout=10)
+    conn.login(USER, PASSWORD)
+    encoded = '"&AXs-ale klient&APM-w"'  # the name in modified UTF-7 (RFC 3501 5.1.3)
+    assert conn.create(encoded)[0] == "OK"
+    assert conn.append(encoded, "", None, fixture_bytes("01_plain.eml"))[0] == "OK"
+    conn.logout()
+    result = poll_mailbox(_mailbox(mail_world, dovecot, imap_folder=folder))
+    assert result.error == ""
+    assert (result.fetched, result.stored) == (1, 1)
+
+
+def test_a_missing_folder_is_recorded_not_raised(mail_world, dovecot):
+    result = poll_mailbox(_mailbox(mail_world, dovecot, imap_folder="No such folder"))
+    assert result.error and result.fetched == 0

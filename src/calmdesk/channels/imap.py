@@ -1,10 +1,12 @@
-"""IMAP polling per mailbox (standard-library ``imaplib``; imap-tools is not installed).
+"""IMAP polling per mailbox (imap-tools for the session, folder names and flags).
 
 Per mailbox: log in, select the folder, list UNSEEN messages by UID, fetch each with
 ``BODY.PEEK[]`` (which does not set ``\\Seen``), store it (phase 1, committed), and only then
 set ``\\Seen``.  A crash between the commit and the flag re-fetches the message on the next
 poll, and phase 1's dedupe (Message-ID, else content hash) makes that a no-op.  Phase 2 runs
-after the connection is closed, one message per transaction.
+after the connection is closed, one message per transaction.  The raw bytes are fetched with
+the underlying ``imaplib`` client: imap-tools' message objects re-serialise the mail, and phase 1
+must keep exactly the bytes the server holds.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxUnencrypted, MailMessageFlags
+from imap_tools.errors import ImapToolsError
 
 from calmdesk.channels.ingest import (
     process_pending,
@@ -42,14 +46,10 @@ class PollResult:
     error: str = ""
 
 
-def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
+def _connect(mailbox: Mailbox) -> BaseMailBox:
     if mailbox.imap_ssl:
-        return imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT)
-    return imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT)
-
-
-def _quote(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return MailBox(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT)
+    return MailBoxUnencrypted(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT)
 
 
 def _fetch_body(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
@@ -69,18 +69,18 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int = MAX_PER_POLL) -> PollResult:
     # CALMDESK_INBOUND_DEFER: phase 1 enqueues the parse task; the task workers run phase 2.
     defer = bool(getattr(settings, "CALMDESK_INBOUND_DEFER", False))
     try:
-        conn = _connect(mailbox)
+        box = _connect(mailbox)
         try:
-            conn.login(mailbox.imap_user, mailbox.imap_password)
-            typ, _ = conn.select(_quote(mailbox.imap_folder or "INBOX"))
-            if typ != "OK":
-                raise imaplib.IMAP4.error(f"cannot select folder {mailbox.imap_folder!r}")
-            typ, data = conn.uid("SEARCH", "UNSEEN")
-            uids = data[0].split() if typ == "OK" and data and data[0] else []
+            box.login(
+                mailbox.imap_user,
+                mailbox.imap_password,
+                initial_folder=mailbox.imap_folder or "INBOX",
+            )
+            uids = box.uids(AND(seen=False))
             for uid in uids[:limit]:
-                if not re.fullmatch(rb"\d+", uid):
+                if not re.fullmatch(r"\d+", uid):
                     continue
-                body = _fetch_body(conn, uid)
+                body = _fetch_body(box.client, uid.encode("ascii"))
                 if body is None:
                     continue
                 result.fetched += 1
@@ -93,7 +93,7 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int = MAX_PER_POLL) -> PollResult:
                     defer=defer,
                 )
                 # Phase 1 has committed: now the server may forget it is new.
-                conn.uid("STORE", uid.decode("ascii"), "+FLAGS", "(\\Seen)")
+                box.flag(uid, MailMessageFlags.SEEN, True)
                 if created:
                     result.stored += 1
                     if not defer:
@@ -103,9 +103,9 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int = MAX_PER_POLL) -> PollResult:
                     if row.state == RawState.STORED and not defer:
                         new_ids.append(row.pk)
         finally:
-            with contextlib.suppress(imaplib.IMAP4.error, OSError):
-                conn.logout()
-    except (TimeoutError, imaplib.IMAP4.error, OSError, ValueError) as exc:
+            with contextlib.suppress(ImapToolsError, imaplib.IMAP4.error, OSError):
+                box.logout()
+    except (TimeoutError, ImapToolsError, imaplib.IMAP4.error, OSError, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"[:1000]
         logger.warning("IMAP poll of mailbox %s failed: %s", mailbox.pk, result.error)
     for raw_id in new_ids:
