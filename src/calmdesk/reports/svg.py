@@ -190,8 +190,8 @@ def _axes_chart(chart: Chart, *, rtl: bool, width: int, height: int) -> str:
         )
         tx, anchor = (right + 6, "start") if rtl else (left - 6, "end")
         parts.append(_text(tx, y + 3.5, _fmt(tick), anchor=anchor, size=9))
-    if chart.unit:
-        ux, anchor = (right + 6, "start") if rtl else (left - 6, "end")
+    if chart.unit:  # above the axis labels, from the outer edge, so a long unit is never cut
+        ux, anchor = (width - 4, "end") if rtl else (4, "start")
         parts.append(_text(ux, 11, chart.unit, anchor=anchor, size=9, fill="#666"))
     parts.append(
         f'<line x1="{left:.1f}" y1="{bottom:.1f}" x2="{right:.1f}" y2="{bottom:.1f}" '
