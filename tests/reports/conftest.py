@@ -36,6 +36,7 @@ from calmdesk.desk.actions.organizations import do_create_organization, do_creat
 from calmdesk.desk.actions.users import do_create_user
 from calmdesk.desk.actions.workspace import do_dismiss_finding
 from calmdesk.desk.models import Case, FollowUp, Organization, SatisfactionSurvey, Team, User
+from calmdesk.reports.counts import COLUMNS
 
 ANGRY_EN = (
     "This is the third time I write about my parcel and nobody answers. I am furious, "
@@ -184,19 +185,4 @@ def snapshot(org_id: int | None = None) -> list[tuple[Any, ...]]:
     qs = DailyCount.objects.all()
     if org_id is not None:
         qs = qs.filter(organization_id=org_id)
-    return sorted(
-        qs.values_list(
-            "organization_id",
-            "stat",
-            "day",
-            "team_id",
-            "agent_id",
-            "channel",
-            "language",
-            "tag",
-            "key",
-            "n",
-            "value",
-            "example",
-        )
-    )
+    return sorted(qs.values_list(*COLUMNS))

@@ -254,49 +254,35 @@ def do_send_reply(
         case.first_response_at = interaction.occurred_at
         case.updated_at = timezone.now()
         case.save(update_fields=["first_response_at", "updated_at"])
+    audit: dict[str, Any] = {"case": case.pk, "seq": interaction.seq}
     if historical or actor is None:
-        write_audit(
-            actor=actor,
-            organization=case.organization_id,
-            action="interaction.reply",
-            obj=interaction,
-            data={
-                "case": case.pk,
-                "seq": interaction.seq,
-                "historical": True,
-                **({"coach_applied": applied} if applied else {}),
-            },
-            meta=meta,
+        audit["historical"] = True
+    else:
+        # Promises in the reply become follow-ups with an owner and a due time.
+        from calmdesk.desk.actions.followups import (
+            fulfil_followups,
+            note_client_update,
+            store_promises,
+            user_tz,
         )
-        return interaction
-    # Promises in the reply become follow-ups with an owner and a due time.
-    from calmdesk.desk.actions.followups import (
-        fulfil_followups,
-        note_client_update,
-        store_promises,
-        user_tz,
-    )
 
-    kept = fulfil_followups(actor, case, interaction, fulfils)
-
-    said_at = interaction.occurred_at
-    promises = extract_promises(
-        text, lang=case.client.preferred_language or None, now=said_at, tz=user_tz(actor, case)
-    )
-    followups = store_promises(actor, case, interaction, promises, said_at)
-    note_client_update(case, said_at)
+        kept = fulfil_followups(actor, case, interaction, fulfils)
+        said_at = interaction.occurred_at
+        promises = extract_promises(
+            text, lang=case.client.preferred_language or None, now=said_at, tz=user_tz(actor, case)
+        )
+        followups = store_promises(actor, case, interaction, promises, said_at)
+        note_client_update(case, said_at)
+        audit["followups"] = [f.pk for f in followups]
+        audit["fulfils"] = kept
+    if applied:
+        audit["coach_applied"] = applied
     write_audit(
         actor=actor,
         organization=case.organization_id,
         action="interaction.reply",
         obj=interaction,
-        data={
-            "case": case.pk,
-            "seq": interaction.seq,
-            "followups": [f.pk for f in followups],
-            "fulfils": kept,
-            **({"coach_applied": applied} if applied else {}),
-        },
+        data=audit,
         meta=meta,
     )
     return interaction
