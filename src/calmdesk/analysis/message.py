@@ -423,6 +423,49 @@ def _negated(p: Prepared, m: Match) -> bool:
     return False
 
 
+_EMOTION_CATS = frozenset(EMOTIONS)
+_POSITIVE_EMOTIONS = frozenset({"gratitude", "joy"})
+_NEGATIVE_EMOTIONS = _EMOTION_CATS - _POSITIVE_EMOTIONS - {"confusion"}
+
+
+def _lexicon_emotions(p: Prepared) -> frozenset[str]:
+    """Emotions named outright by a word of the pack's lexicon, not negated and not quoted.
+
+    "Jestem bardzo zły", "אני כועס", "I am furious": the models are trained on subtitles,
+    reviews and comments, where such a word is weak evidence, but in a client's message it is
+    the client telling us what they feel.
+    """
+    if p.cats.isdisjoint(_EMOTION_CATS):
+        return frozenset()
+    quotes: list[tuple[int, int]] | None = None
+    found: set[str] = set()
+    for m in p.matches:
+        cat = m.entry.category
+        if cat not in _EMOTION_CATS or cat in found:
+            continue
+        if quotes is None:
+            quotes = _quoted_ranges(p.norm.text)
+        if quotes and any(a <= m.start and m.end <= b for a, b in quotes):
+            continue
+        if _negated(p, m):
+            continue
+        found.add(cat)
+    return frozenset(found)
+
+
+def _names_only_negative(lex: frozenset[str]) -> bool:
+    return not lex.isdisjoint(_NEGATIVE_EMOTIONS) and lex.isdisjoint(_POSITIVE_EMOTIONS)
+
+
+def _with_lexicon(labels: frozenset[str], lex: frozenset[str]) -> frozenset[str]:
+    """Add the emotions the client names; a named negative feeling with no named positive one
+    overrules a model-only joy or gratitude."""
+    out = labels | lex
+    if _names_only_negative(lex):
+        out -= _POSITIVE_EMOTIONS
+    return out
+
+
 def _quoted_ranges(text: str) -> list[tuple[int, int]]:
     if not any(q in text for q in _QUOTE_CHARS):  # no opening mark: nothing to scan
         return []
@@ -888,6 +931,9 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     th, trained = _lang_params(language)
     emotions = EmotionScores(*[round(probs[h], 4) for h in _EMO_HEADS])
     labels = frozenset(e for e, h in zip(EMOTIONS, _EMO_HEADS, strict=True) if probs[h] >= th[h])
+    lex_emo = _lexicon_emotions(p)
+    if lex_emo:
+        labels = _with_lexicon(labels, lex_emo)
     pn, pp = probs["sent_neg"], probs["sent_pos"]
     tn, tp = th["sent_neg"], th["sent_pos"]
     if pn >= tn and (pn - tn) >= (pp - tp):
@@ -896,6 +942,8 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
         slabel = "positive"
     else:
         slabel = "neutral"
+    if slabel == "neutral" and _names_only_negative(lex_emo):
+        slabel = "negative"  # the client names a negative feeling outright
     sentiment = Sentiment(slabel, _r4(max(-1.0, min(1.0, pp - pn))))
     cats = p.cats
     hp = probs["hostility"]
