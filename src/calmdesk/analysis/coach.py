@@ -184,21 +184,37 @@ def _model_logit(name: str, draft: str, lang: str) -> tuple[float, list[str]] | 
     model = _model(name)
     if model is None:
         return None
-    from ._coach_features import doc_features
+    from ._coach_features import doc_features, model_features
 
     norm = match_view(draft[:_MAX_DRAFT], lang)
-    chars = bool(model.meta.get("chars", True))
-    feats, ranges = doc_features(
-        norm.text, load_pack(lang).markers, model.featurizer.bits, chars=chars
-    )
-    z = float(model.logits(feats)[0])
+    markers = load_pack(lang).markers
+    cues: list[str] = []
+    if model.meta.get("version") == 2:  # words + cased character n-grams + a dense block
+        feats, ranges, dense = model_features(norm.text, norm.original, norm.span, markers,
+                                              model.meta)  # fmt: skip
+        z = float(model.logits(feats)[0])
+        if dense is not None:
+            if dense.shape[0] != model.dense_weights.shape[0]:
+                raise ValueError(
+                    f"coach_{name}.npz expects {model.dense_weights.shape[0]} dense features, "
+                    f"the code gives {dense.shape[0]}: retrain with scripts/train_coach.py"
+                )
+            contrib = dense * model.dense_weights[:, 0]
+            z += float(contrib.sum())
+            best = int(contrib.argmax()) if contrib.size else -1
+            if best >= 0 and contrib[best] > 0:
+                cues.append(f"model: {model.dense_names[best]} (+{contrib[best]:.2f})")
+    else:
+        chars = bool(model.meta.get("chars", True))
+        feats, ranges = doc_features(norm.text, markers, model.featurizer.bits, chars=chars)
+        z = float(model.logits(feats)[0])
     z = float(model.calib_a[0]) * z + float(model.calib_b[0])
     top = model.top_features(feats, model.heads[0], k=2)
     ev = []
     for i, c in top:
         s, e = norm.span(*ranges[i])
         ev.append(f"model: {draft[s:e][:60]} (+{c:.2f})")
-    return z, ev
+    return z, ev + cues
 
 
 _QUESTION_END = re.compile(r"[?？؟][\s\"'”’»)\]]*$")
