@@ -123,3 +123,35 @@ def test_action_bounds_what_it_keeps(world: Any) -> None:
     kept = reply.data["coach_applied"]
     assert kept[0] == BLAME and len(kept) == 50 and len(set(kept)) == 50
     assert "a b" not in kept and all(len(k) <= 100 for k in kept)
+
+
+# ---- the same through the REST API (an integration sending replies on the agent's behalf) ----
+
+
+def test_api_reply_records_applied_rules_in_its_one_audit_entry(world: Any) -> None:
+    case = polish_case(world)
+    before = AuditEntry.objects.filter(action="interaction.reply").count()
+    r = world.api("agent_a").post(
+        f"/api/v1/cases/{case.pk}/replies",
+        data={"text": REPLY, "channel": "email", "coach_applied": [VAGUE, BLAME, VAGUE]},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    reply = Interaction.objects.get(pk=r.json()["id"])
+    assert reply.data["coach_applied"] == [VAGUE, BLAME]
+    entries = AuditEntry.objects.filter(action="interaction.reply")
+    assert entries.count() == before + 1
+    assert entries.latest("pk").data["coach_applied"] == [VAGUE, BLAME]
+
+
+@pytest.mark.parametrize("bad", ["not-a-rule", "pl.blame.does-not-exist", "x" * 101, ""])
+def test_api_reply_with_an_unknown_rule_is_refused_and_logs_nothing(world: Any, bad: str) -> None:
+    case = polish_case(world)
+    r = world.api("agent_a").post(
+        f"/api/v1/cases/{case.pk}/replies",
+        data={"text": REPLY, "channel": "email", "coach_applied": [BLAME, bad]},
+        content_type="application/json",
+    )
+    assert r.status_code in (400, 422), r.content
+    assert "coach_applied" in r.content.decode()
+    assert not Interaction.objects.filter(case=case, kind=Kind.OUTBOUND).exists()

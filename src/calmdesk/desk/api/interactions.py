@@ -39,6 +39,7 @@ from calmdesk.desk.lib.access import (
     cases_visible_to,
     interactions_visible_to,
 )
+from calmdesk.desk.lib.analysis import coach_rule_ids
 from calmdesk.desk.lib.attachments import IncomingFile, attachment_response
 from calmdesk.desk.lib.errors import ActionError
 from calmdesk.desk.lib.request_meta import RequestMeta
@@ -109,6 +110,17 @@ def _files(items: list[AttachmentIn]) -> list[IncomingFile]:
     return files
 
 
+def _check_coach_rules(rule_ids: list[str]) -> None:
+    """An API client names applied rules exactly: an unknown id is an error, not dropped."""
+    known = coach_rule_ids()
+    for index, rule in enumerate(rule_ids):
+        if rule not in known:
+            raise ActionError(
+                f"coach_applied[{index}] is not a rule of the coach: {rule[:100]!r}.",
+                details={"field": f"coach_applied.{index}"},
+            )
+
+
 WRITE_RESPONSES: dict[int, Any] = {200: InteractionOut, 201: InteractionOut}
 
 
@@ -141,6 +153,7 @@ def send_reply(request: HttpRequest, case_id: Path[Id], payload: ReplyIn) -> Any
     """Log a reply sent to the client (``Idempotency-Key`` as for messages)."""
     user = request_user(request)
     case = access_case_by_id(user, case_id, for_write=True)
+    _check_coach_rules(payload.coach_applied)
     key = _idempotency_key(request)
     earlier = _earlier(case.pk, key)
     row = earlier or do_send_reply(
@@ -151,6 +164,7 @@ def send_reply(request: HttpRequest, case_id: Path[Id], payload: ReplyIn) -> Any
         occurred_at=payload.occurred_at,
         idempotency_key=key,
         fulfils=payload.fulfils,
+        coach_applied=payload.coach_applied,
         meta=RequestMeta.from_request(request),
     )
     return _created(row, earlier)

@@ -252,6 +252,12 @@ class ReplyIn(In):
     fulfils: list[Id] = Field(
         default_factory=list, max_length=50, description="open promises this reply keeps"
     )
+    coach_applied: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="rule ids of the coach findings whose suggestion the agent applied "
+        "(the `rule` of a finding, e.g. pl.blame.nie-nasza-wina); counted by the coaching report",
+    )
 
 
 class NoteIn(In):

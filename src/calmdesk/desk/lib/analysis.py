@@ -318,3 +318,11 @@ def to_cyrillic(text: str) -> str:
     from calmdesk.analysis._text import lat_to_cyr
 
     return str(lat_to_cyr(text))
+
+
+@functools.lru_cache(maxsize=1)
+def coach_rule_ids() -> frozenset[str]:
+    """Every rule id of the coach's packs (all languages): what a reply may name as applied."""
+    from calmdesk.analysis._coach_rules import LANGS, load_pack
+
+    return frozenset(rule.id for lang in LANGS for rule in load_pack(lang).rules)

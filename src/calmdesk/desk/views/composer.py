@@ -8,7 +8,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -103,21 +102,13 @@ def _draft(request: HttpRequest) -> str:
     return str(request.POST.get("text", ""))[:MAX_DRAFT]
 
 
-@lru_cache(maxsize=1)
-def coach_rule_ids() -> frozenset[str]:
-    """Every rule id of the coach's packs (all languages)."""
-    from calmdesk.analysis._coach_rules import LANGS, load_pack
-
-    return frozenset(rule.id for lang in LANGS for rule in load_pack(lang).rules)
-
-
 def applied_rules(request: HttpRequest) -> list[str]:
     """Rule ids of the findings whose suggestion the agent applied in the composer (the
     hidden field ``applied``, filled by desk.js): known rules of the coach only, each once,
     in order.  Anything else is ignored: it never stops the reply."""
     raw = str(request.POST.get("applied", ""))[:MAX_APPLIED_FIELD]
     try:
-        known = coach_rule_ids()
+        known = bridge.coach_rule_ids()
     except Exception:  # a broken pack must not stop a reply; nothing is recorded then
         logger.exception("the coach's rule ids could not be read")
         return []
