@@ -8,6 +8,7 @@ from calmdesk.desk.views import (
     cases,
     clients,
     composer,
+    health,
     inbox,
     principles,
     satisfaction,
@@ -18,6 +19,7 @@ from calmdesk.desk.views.auth import LoginForm
 app_name = "desk"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path(
         "login/",
         auth_views.LoginView.as_view(
