@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _splits import held_back  # noqa: E402
 from calmdesk.analysis._scoring import LinearModel  # noqa: E402
 from calmdesk.analysis._types import EMOTIONS  # noqa: E402
-from calmdesk.analysis.message import MODELS_DIR, prepare  # noqa: E402
+from calmdesk.analysis.message import MODELS_DIR, is_negative_sentiment, prepare  # noqa: E402
 
 OPEN = [
     "goemotions",
@@ -343,6 +343,7 @@ def train_core(ds: Path, c_reg: float) -> None:
     thresholds: dict[str, dict[str, float]] = {}
     metrics: dict[str, dict[str, float]] = {}
     langs_all = np.array([e.lang for e in exs])
+    datasets_all = np.array([e.dataset for e in exs])
     for j, h in enumerate(HEADS):
         has = np.array([h in e.y for e in exs])
         y = np.array([e.y.get(h, 0) for e in exs])
@@ -350,11 +351,9 @@ def train_core(ds: Path, c_reg: float) -> None:
         sw = np.ones(int(tr.sum()))
         if h == "self_harm":
             # cssrs is small; weigh it up against the customer-service negatives.
-            ds_tr = np.array([e.dataset for e in exs])[tr]
-            sw = np.where(ds_tr == "cssrs_suicide_risk", 8.0, 1.0)
+            sw = np.where(datasets_all[tr] == "cssrs_suicide_risk", 8.0, 1.0)
         if h in CLARIN_WEIGHT:
-            ds_tr = np.array([e.dataset for e in exs])[tr]
-            sw = np.where(ds_tr == "clarin_emo_pl", CLARIN_WEIGHT[h], 1.0)
+            sw = np.where(datasets_all[tr] == "clarin_emo_pl", CLARIN_WEIGHT[h], 1.0)
         # The dual liblinear solver reaches the same optimum several times faster here (more
         # hashed columns than rows).
         clf = LogisticRegression(
@@ -507,8 +506,8 @@ def retune(ds: Path) -> None:
         for h in NEGATIVE:
             th[h][lang] = cur[h]
         print(f"  {lang}: floors met + mean F1 = {best:.4f}; thresholds {cur}")
-    # sentiment.label is "negative" when p_neg >= t_neg and p_neg - t_neg >= p_pos - t_pos: tune
-    # t_neg (t_pos fixed) for that rule on the rows of each language's sentiment floor.
+    # Tune t_neg (t_pos fixed) for the product's own sentiment rule on the rows of each
+    # language's sentiment floor.
     for lang, (dsname, level) in SENT_ROWS.items():
         idx = [
             i
@@ -529,7 +528,8 @@ def retune(ds: Path) -> None:
             tp: float = tp,
             gold: np.ndarray = gold,
         ) -> float:
-            return _f1(gold, (pn >= tn) & (pn - tn >= pp - tp))
+            pred = [is_negative_sentiment(a, b, tn, tp) for a, b in zip(pn, pp, strict=True)]
+            return _f1(gold, np.array(pred))
 
         best_t, best_f = t0, sent_f1(t0)
         for t in np.round(np.arange(0.1, 0.7, 0.01), 3):

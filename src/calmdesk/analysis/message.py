@@ -445,12 +445,16 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
             continue
         if quotes is None:
             quotes = _quoted_ranges(p.norm.text)
-        if quotes and any(a <= m.start and m.end <= b for a, b in quotes):
-            continue
-        if _negated(p, m):
+        if _in_quotes(m, quotes) or _negated(p, m):
             continue
         found.add(cat)
     return frozenset(found)
+
+
+def is_negative_sentiment(p_neg: float, p_pos: float, t_neg: float, t_pos: float) -> bool:
+    """The sentiment rule: negative when the negative head passes its threshold by at least as
+    much as the positive head passes its own (``scripts/train_models.py`` tunes for this)."""
+    return p_neg >= t_neg and (p_neg - t_neg) >= (p_pos - t_pos)
 
 
 def _names_only_negative(lex: frozenset[str]) -> bool:
@@ -464,6 +468,11 @@ def _with_lexicon(labels: frozenset[str], lex: frozenset[str]) -> frozenset[str]
     if _names_only_negative(lex):
         out -= _POSITIVE_EMOTIONS
     return out
+
+
+def _in_quotes(m: Match, quotes: list[tuple[int, int]]) -> bool:
+    """The match lies inside a quotation (someone else's words, not the client's)."""
+    return any(a <= m.start and m.end <= b for a, b in quotes)
 
 
 def _quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -529,9 +538,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
         ms, me = m.start, m.end
         if idioms and any(i.start < me and ms < i.end for i in idioms):
             continue
-        if quotes and any(a <= ms and me <= b for a, b in quotes):
-            continue
-        if _negated(p, m):
+        if _in_quotes(m, quotes) or _negated(p, m):
             continue
         kept.append(m)
     if not kept:
@@ -936,7 +943,7 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
         labels = _with_lexicon(labels, lex_emo)
     pn, pp = probs["sent_neg"], probs["sent_pos"]
     tn, tp = th["sent_neg"], th["sent_pos"]
-    if pn >= tn and (pn - tn) >= (pp - tp):
+    if is_negative_sentiment(pn, pp, tn, tp):
         slabel = "negative"
     elif pp >= tp:
         slabel = "positive"

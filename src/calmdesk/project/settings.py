@@ -132,9 +132,9 @@ CALMDESK_MAX_INBOUND_EMAIL_BYTES = int(
 # Helpdesk connectors (docs/connectors.md): webhook size limit, networks (CIDR) outbound HTTP
 # may reach even when private (an explicit decision; default none).
 CALMDESK_MAX_WEBHOOK_BYTES = int(os.environ.get("CALMDESK_MAX_WEBHOOK_BYTES", 2**20))
+CALMDESK_OUTBOUND_ALLOW = env_list("CALMDESK_OUTBOUND_ALLOW", [])
 # /healthz fails when a task has waited longer than this (seconds): workers down or behind.
 CALMDESK_HEALTH_TASK_AGE = int(os.environ.get("CALMDESK_HEALTH_TASK_AGE", 900))
-CALMDESK_OUTBOUND_ALLOW = env_list("CALMDESK_OUTBOUND_ALLOW", [])
 # Inbound email phase 2 (parse, file, crisis check) in the task workers instead of the
 # process that received the message (web request, IMAP poller); see docs/deploy.md.
 CALMDESK_INBOUND_DEFER = env_bool("CALMDESK_INBOUND_DEFER", False)

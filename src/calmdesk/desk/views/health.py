@@ -87,7 +87,7 @@ def _run(check: Any) -> Any:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    limit = int(getattr(settings, "CALMDESK_HEALTH_TASK_AGE", 900))
+    limit = settings.CALMDESK_HEALTH_TASK_AGE
     database = _run(_database) is True
     migrations = database and _run(_migrations) is True
     age = _run(_oldest_task_seconds) if database else None
