@@ -4,6 +4,7 @@
     .venv/bin/python scripts/evaluate.py --csv PATH/test.csv --dataset goemotions
     .venv/bin/python scripts/evaluate.py --suite coach        # rows from scripts/eval_coach.py
     .venv/bin/python scripts/evaluate.py --suite all --markdown
+    .venv/bin/python scripts/evaluate.py --suite support      # only our synthetic support check
 
 Which data: official ``dev.csv`` where a dataset has one (goemotions, hebrew_sentiment); for
 OPEN datasets with only ``train.csv`` the deterministic held-back 20 % that
@@ -16,6 +17,14 @@ Row shape (shared with ``scripts/eval_coach.py``, whose ``rows() -> list[dict]``
 with ``--suite coach|all``): a dict with keys ``dataset`` (str), ``prediction`` (str: what
 is compared), ``floor`` (str, e.g. ``"F1 >= 0.52"``), ``measured`` (float), ``n`` (int: rows
 evaluated) and ``passed`` (bool).
+
+Support check (printed as its own block after the table with ``--suite analysis|all|support``;
+not a row of the table and no floor of the issue): our own synthetic support messages,
+``tests/analysis/fixtures/support_messages_{en,pl,sr,he}.tsv`` (the "design" set) and
+``support_messages_holdout_*.tsv`` (the "held-out" set, written blind), both written by the
+calmdesk developers; Serbian also read transliterated to Cyrillic.  Per language: the share of calm
+messages that get a negative-emotion label or a negative sentiment (false alarms), and the
+recall of the upset messages (any negative-emotion label; the emotion the line names).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +44,10 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _splits import held_back, read  # noqa: E402
-from calmdesk.analysis import MessageAnalysis, analyze_message  # noqa: E402
+from calmdesk.analysis import MessageAnalysis, analyze_message, lat_to_cyr  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
+FIXTURES = ROOT / "tests" / "analysis" / "fixtures"
 Row = dict[str, Any]
 ANGERISH = {"anger", "frustration"}
 NEGATIVE_EMO = {"anger", "frustration", "disappointment", "fear", "sadness"}
@@ -444,6 +455,121 @@ def coach_rows() -> list[Row]:
     return rows
 
 
+# ------------------------------------------------------------------ support check
+
+
+def read_support(path: Path) -> list[tuple[str, str, frozenset[str]]]:
+    """(text, kind, named emotions) of a support_messages_*.tsv file (``#`` lines skipped)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, kind, emos = line.split("\t")
+        if kind not in ("calm", "upset"):
+            raise ValueError(f"{path.name}: kind must be calm or upset: {line!r}")
+        named = frozenset(e for e in emos.split(";") if e and e != "-")
+        if not named <= NEGATIVE_EMO or (kind == "upset") != bool(named):
+            raise ValueError(f"{path.name}: bad emotions column: {line!r}")
+        out.append((text, kind, named))
+    return out
+
+
+SUPPORT_SETS = (
+    ("en", "en", False),
+    ("pl", "pl", False),
+    ("sr-Latn", "sr", False),
+    ("sr-Cyrl", "sr", True),
+    ("he", "he", False),
+)
+
+
+# "design": the set the calm-form gate was built on; "held-out": written blind afterwards (by
+# someone who saw neither the engine's output nor the gate); see docs/quality.md for how often
+# it was read.
+SUPPORT_PARTS = (("design", "support_messages_"), ("held-out", "support_messages_holdout_"))
+
+
+def support_check(fixtures: Path = FIXTURES) -> list[Row]:
+    """Per language: calm false alarms and upset recall on our synthetic support messages.
+
+    Language is detected (no hint), as in the table.  A calm message raises a false alarm
+    when it gets any of anger, frustration, disappointment, fear, sadness or a negative
+    sentiment; an upset message is recalled when it gets any of those five emotions, and its
+    named emotion is recalled when one of the emotions its line names is among the labels.
+    """
+    out: list[Row] = []
+    for (name, code, cyrl), (part, prefix) in product(SUPPORT_SETS, SUPPORT_PARTS):
+        items = read_support(fixtures / f"{prefix}{code}.tsv")
+        calm_emo = calm_sent = calm_any = n_calm = 0
+        up_any = up_named = n_up = 0
+        for text, kind, named in items:
+            a = A(lat_to_cyr(text) if cyrl else text)
+            emo = bool(NEGATIVE_EMO & a.labels)
+            if kind == "calm":
+                n_calm += 1
+                neg = a.sentiment.label == "negative"
+                calm_emo += emo
+                calm_sent += neg
+                calm_any += emo or neg
+            else:
+                n_up += 1
+                up_any += emo
+                up_named += bool(named & a.labels)
+        out.append(
+            {
+                "language": f"{name} {part}",
+                "n_calm": n_calm,
+                "calm_false_alarm": round(calm_any / max(1, n_calm), 4),
+                "calm_neg_emotion": round(calm_emo / max(1, n_calm), 4),
+                "calm_neg_sentiment": round(calm_sent / max(1, n_calm), 4),
+                "n_upset": n_up,
+                "upset_recall": round(up_any / max(1, n_up), 4),
+                "upset_named_recall": round(up_named / max(1, n_up), 4),
+            }
+        )
+    return out
+
+
+def render_support(rows: list[Row], markdown: bool) -> str:
+    title = (
+        "Support check - our own synthetic sets (tests/analysis/fixtures/support_messages_*.tsv, "
+        "written by the calmdesk developers; no floor from the issue)"
+    )
+    head = [
+        "language",
+        "calm n",
+        "calm false alarm",
+        "calm neg. emotion",
+        "calm neg. sentiment",
+        "upset n",
+        "upset recall",
+        "named emotion recall",
+    ]
+    keys = [
+        "language",
+        "n_calm",
+        "calm_false_alarm",
+        "calm_neg_emotion",
+        "calm_neg_sentiment",
+        "n_upset",
+        "upset_recall",
+        "upset_named_recall",
+    ]
+    lines = [("### " if markdown else "") + title, ""]
+    if markdown:
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+    else:
+        lines.append("  ".join(f"{h:>20}" if i else f"{h:8}" for i, h in enumerate(head)))
+    for r in rows:
+        cells = [f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys]
+        if markdown:
+            lines.append("| " + " | ".join(cells) + " |")
+        else:
+            lines.append("  ".join(f"{c:>20}" if i else f"{c:8}" for i, c in enumerate(cells)))
+    return "\n".join(lines)
+
+
 def render(rows: list[Row], markdown: bool) -> str:
     head = ["dataset", "prediction", "floor", "measured", "pass", "n"]
     lines = []
@@ -477,11 +603,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv", type=Path, help="evaluate this whole CSV file")
     ap.add_argument("--dataset", help="which dataset's rows apply to --csv")
     ap.add_argument("--only", nargs="*", help="limit to these datasets")
-    ap.add_argument("--suite", choices=["analysis", "coach", "all"], default="analysis")
+    ap.add_argument("--suite", choices=["analysis", "coach", "all", "support"], default="analysis")
+    ap.add_argument("--no-support", action="store_true", help="leave out the support-check block")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a row fails")
     a = ap.parse_args(argv)
     rows: list[Row] = []
+    if a.suite == "support":
+        print(render_support(support_check(), a.markdown))
+        return 0
     if a.csv:
         name = a.dataset or a.csv.resolve().parent.name
         if name not in SUITE:
@@ -493,6 +623,9 @@ def main(argv: list[str] | None = None) -> int:
         if a.suite in ("coach", "all"):
             rows += coach_rows()
     print(render(rows, a.markdown))
+    if not a.csv and not a.only and not a.no_support and a.suite in ("analysis", "all"):
+        print()
+        print(render_support(support_check(), a.markdown))
     return 1 if a.strict and not all(r["passed"] for r in rows) else 0
 
 
