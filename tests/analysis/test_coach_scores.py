@@ -12,14 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from calmdesk.analysis import coach
 from calmdesk.analysis._coach_features import (
     STRATEGY_NAMES,
     STYLE_NAMES,
     model_features,
+    plain_features,
+    plain_sentence,
     strategy_vector,
     style_vector,
 )
 from calmdesk.analysis._coach_rules import load_pack
+from calmdesk.analysis._scoring import LinearModel
 from calmdesk.analysis._text import normalize
 from calmdesk.analysis.coach import review_reply
 
@@ -170,3 +174,55 @@ def test_model_evidence_points_into_the_draft():
             if line.startswith("model: ") and "(+" in line:
                 quoted = line[len("model: ") : line.rindex(" (+")]
                 assert quoted in draft or quoted in STRATEGY_NAMES + STYLE_NAMES
+
+
+_V3 = {"version": 3, "bits": 20, "char_ngrams": [1, 5], "lexicon": ["positive", "negative"]}
+
+
+def _v3_ids(text: str) -> list[tuple[int, float]]:
+    pack = load_pack("en")
+    norm = normalize(text)
+    f, ranges = plain_features(norm.text, pack.markers, pack.lexicon, _V3)
+    assert np.all(np.diff(f.owner) >= 0) and set(f.owner.tolist()) <= set(range(len(ranges)))
+    return sorted(zip(f.idx.tolist(), np.round(f.val, 6).tolist(), strict=True))
+
+
+def test_plain_features_ignore_style_but_not_words():
+    """The third-version (style-free) positivity features: case, punctuation, hashtags and emoji
+    change nothing, a different word does."""
+    assert (
+        plain_sentence("We CAN ship it on Monday!! #fast :) 🚚") == "we can ship it on monday fast"
+    )
+    base = _v3_ids("We can ship it on Monday.")
+    assert base == _v3_ids("we can ship it on monday")
+    assert base == _v3_ids("WE CAN SHIP IT ON MONDAY!!! 🚚")
+    assert base != _v3_ids("We can't ship it on Monday.")
+    # the pack's word classes are counted: "great" is in the positive class
+    great, fine = _v3_ids("That is great."), _v3_ids("That is blue.")
+    assert len(great) > len(fine)
+
+
+def test_coach_reads_a_third_version_positivity_model(tmp_path, monkeypatch):
+    """coach._model_logit runs the ``"version": 3`` branch: a tiny model that weighs the words
+    of one sentence scores that sentence up, whatever its punctuation or case."""
+    pack = load_pack("en")
+    norm = normalize("We can ship it on Monday.")
+    f, _ = plain_features(norm.text, pack.markers, pack.lexicon, _V3)
+    w = np.zeros((1 << 20, 1), dtype=np.float32)
+    w[f.idx, 0] = 1.0
+    meta = {**_V3, "head": "positivity", "lang": "en"}
+    model = LinearModel(["positivity"], w, np.asarray([-2.0]), (), np.zeros((0, 1)),
+                        np.asarray([1.0]), np.asarray([0.0]), meta)  # fmt: skip
+    for name in ("politeness_en", "politeness_he"):
+        (tmp_path / f"coach_{name}.npz").symlink_to(MODELS / f"coach_{name}.npz")
+    model.save(tmp_path / "coach_positivity_en.npz")
+    monkeypatch.setattr(coach, "_MODELS_DIR", tmp_path)
+    coach._model.cache_clear()
+    try:
+        a = _score("We can ship it on Monday.", "positivity")
+        b = _score("WE CAN SHIP IT ON MONDAY!!", "positivity")
+        c = _score("The parcel is blue.", "positivity")
+    finally:
+        coach._model.cache_clear()
+    assert abs(a - b) < 1e-3
+    assert a > 0.5 > c

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -375,3 +376,99 @@ def model_features(
     elif kind == "style":
         dense = style_vector(raw)
     return feats, ranges, dense
+
+
+# --------------------------------------------------------------------------- third version
+#
+# A style-free positivity model (meta ``"version": 3``, tried in the fifth pass and not
+# shipped, docs/quality.md): every sentence is reduced to its words before it is featurised
+# (lower case, no punctuation, hashtags, emoji or links, one space), so final full stops,
+# capitals, "!!" and sentence count carry nothing; what is left is the wording.  Blocks: words
+# and word bigrams of the plain sentence, counts of the pack's word classes (``"lexicon"`` in
+# the meta: positive, negative ...) and markers, and optionally character n-grams of the plain
+# sentence (``"char_ngrams"``).  Each block is L2-scaled over the whole text (1/sqrt(n)).
+
+_PLAIN_DROP = re.compile(r"https?://\S+|www\.\S+|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
+_PLAIN_NONWORD = re.compile(r"[^\w' ]+")
+
+
+def plain_sentence(sent: str) -> str:
+    """*sent* as words only: lower case, no punctuation, emoji or links, single spaces."""
+    s = _PLAIN_DROP.sub(" ", sent.lower()).replace("’", "'")
+    return " ".join(_PLAIN_NONWORD.sub(" ", s).split())
+
+
+def _h(key: str, mask: int) -> int:
+    import zlib
+
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) & mask
+
+
+_LEXICONS: dict[int, Mapping[str, re.Pattern[str]]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _plain_ids(
+    sent: str, bits: int, markers_key: int, classes: tuple[str, ...], lexicon_key: int
+) -> np.ndarray:
+    """Hashed word, bigram, word-class and marker ids of one normalised sentence."""
+    mask = (1 << bits) - 1
+    p = plain_sentence(sent)
+    ws = p.split()
+    ids = [_h("w\x01" + w, mask) for w in ws]
+    ids += [_h("b\x01" + a + " " + b, mask) for a, b in pairwise(ws)]
+    lexicon = _LEXICONS.get(lexicon_key, {})
+    for name in classes:
+        pat = lexicon.get(name)
+        if pat is not None:
+            ids += [_h("X\x01" + name, mask)] * len(pat.findall(sent))
+    for name, pat in (_MARKERS.get(markers_key) or {}).items():
+        if pat.search(sent):
+            ids.append(_h("M\x01" + name, mask))
+    return np.asarray(ids, dtype=np.int64)
+
+
+def plain_features(
+    norm_text: str,
+    markers: Mapping[str, re.Pattern[str]] | None,
+    lexicon: Mapping[str, re.Pattern[str]] | None,
+    meta: Mapping[str, object],
+    max_sentences: int = 400,
+) -> tuple[Features, list[tuple[int, int]]]:
+    """Features of a ``"version": 3`` model (see above) and the sentence ranges of
+    *norm_text* (owner = sentence index, one run of entries per sentence)."""
+    bits = int(str(meta.get("bits", 20)))
+    mkey = id(markers) if markers else 0
+    if markers:
+        _MARKERS[mkey] = markers
+    lkey = id(lexicon) if lexicon else 0
+    if lexicon:
+        _LEXICONS[lkey] = lexicon
+    raw_classes = meta.get("lexicon", [])
+    classes = tuple(str(c) for c in raw_classes) if isinstance(raw_classes, list) else ()
+    grams = meta.get("char_ngrams")
+    ranges = sentences(norm_text)[:max_sentences]
+    words_ = [_plain_ids(norm_text[s:e], bits, mkey, classes, lkey) for s, e in ranges]
+    blocks = [(words_, 1.0)]
+    if isinstance(grams, list):
+        lo, hi = int(grams[0]), int(grams[1])
+        chars_ = [_char_ids(plain_sentence(norm_text[s:e]), bits, lo, hi) for s, e in ranges]
+        blocks.append((chars_, float(str(meta.get("char_weight", 1.0)))))
+    idx: list[np.ndarray] = []
+    val: list[np.ndarray] = []
+    own: list[np.ndarray] = []
+    scales = []
+    for parts, w in blocks:
+        total = sum(p.size for p in parts)
+        scales.append(w / float(np.sqrt(total)) if total else 0.0)
+    for i in range(len(ranges)):  # sentence by sentence: one run per sentence
+        for (parts, _), sc in zip(blocks, scales, strict=True):
+            p = parts[i]
+            if p.size:
+                idx.append(p)
+                val.append(np.full(p.size, sc, dtype=np.float32))
+                own.append(np.full(p.size, i, dtype=np.int32))
+    if not idx:
+        empty = np.zeros(0, dtype=np.int64)
+        return Features(empty, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32)), ranges
+    return Features(np.concatenate(idx), np.concatenate(val), np.concatenate(own)), ranges

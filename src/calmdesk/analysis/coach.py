@@ -184,12 +184,16 @@ def _model_logit(name: str, draft: str, lang: str) -> tuple[float, list[str]] | 
     model = _model(name)
     if model is None:
         return None
-    from ._coach_features import doc_features, model_features
+    from ._coach_features import doc_features, model_features, plain_features
 
     norm = match_view(draft[:_MAX_DRAFT], lang)
-    markers = load_pack(lang).markers
+    pack = load_pack(lang)
+    markers = pack.markers
     cues: list[str] = []
-    if model.meta.get("version") == 2:  # words + cased character n-grams + a dense block
+    if model.meta.get("version") == 3:  # style-free: plain words, word classes, characters
+        feats, ranges = plain_features(norm.text, markers, pack.lexicon, model.meta)
+        z = float(model.logits(feats)[0])
+    elif model.meta.get("version") == 2:  # words + cased character n-grams + a dense block
         feats, ranges, dense = model_features(norm.text, norm.original, norm.span, markers,
                                               model.meta)  # fmt: skip
         z = float(model.logits(feats)[0])
