@@ -438,6 +438,8 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
     if p.cats.isdisjoint(_EMOTION_CATS):
         return frozenset()
     quotes: list[tuple[int, int]] | None = None
+    # "Thanks for nothing", "כל הכבוד" said in anger: the thanks inside them is not meant.
+    ironic = [(m.start, m.end) for m in p.matches if m.entry.category == "sarcasm"]
     found: set[str] = set()
     for m in p.matches:
         cat = m.entry.category
@@ -447,8 +449,16 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
             quotes = _quoted_ranges(p.norm.text)
         if _in_quotes(m, quotes) or _negated(p, m):
             continue
+        if cat in _POSITIVE_EMOTIONS and _in_quotes(m, ironic):
+            continue
         found.add(cat)
     return frozenset(found)
+
+
+def _sarcastic(p: Prepared) -> bool:
+    """An unambiguous sarcasm phrase of the pack, outside quotation marks."""
+    quotes = _quoted_ranges(p.norm.text)
+    return any(m.entry.category == "sarcasm" and not _in_quotes(m, quotes) for m in p.matches)
 
 
 def is_negative_sentiment(p_neg: float, p_pos: float, t_neg: float, t_pos: float) -> bool:
@@ -486,7 +496,7 @@ def _with_lexicon(labels: frozenset[str], lex: frozenset[str]) -> frozenset[str]
 # evaluation rows.  See docs/quality.md, "Support check".
 CALM_FORM_MIN_P = 0.6
 _UPSET_CUES = frozenset(
-    {"insult", "profanity", "ultimatum", "repeat_contact", "manager", "intensifier"}
+    {"insult", "profanity", "ultimatum", "repeat_contact", "manager", "intensifier", "sarcasm"}
 )
 _TOPIC_CUES = frozenset({"complaint", "topic"})
 _INSISTENT = re.compile(r"\?[?!]|!\?")  # "??", "?!", "!?": a question asked in anger
@@ -897,6 +907,7 @@ _LEX_TARGET = {
     "insult": "hostility",
     "profanity": "hostility",
     "complaint": "complaint",
+    "sarcasm": "sentiment.negative",
 }
 _EMO_HEADS = tuple(f"emo_{e}" for e in EMOTIONS)
 # top_features reads the features only without ``contrib``: the engine always passes it.
@@ -998,7 +1009,13 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
             slabel = "positive" if pp >= tp else "neutral"
     if slabel == "neutral" and _names_only_negative(lex_emo):
         slabel = "negative"  # the client names a negative feeling outright
-    sentiment = Sentiment(slabel, _r4(max(-1.0, min(1.0, pp - pn))))
+    sscore = max(-1.0, min(1.0, pp - pn))
+    if "sarcasm" in p.cats and _sarcastic(p):
+        # "Thanks for nothing", "Is this a joke?": the thanks is not meant and the message is
+        # negative, whatever the words alone say.
+        labels -= _POSITIVE_EMOTIONS - lex_emo
+        slabel, sscore = "negative", -abs(sscore)
+    sentiment = Sentiment(slabel, _r4(sscore))
     cats = p.cats
     hp = probs["hostility"]
     h_model = hp >= th["hostility"]
