@@ -1006,7 +1006,7 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
             e for e in labels if e not in _NEGATIVE_EMOTIONS or probs["emo_" + e] >= CALM_FORM_MIN_P
         )
         if slabel == "negative" and labels.isdisjoint(_NEGATIVE_EMOTIONS):
-            slabel = "positive" if pp >= tp else "neutral"
+            slabel = "positive" if pp >= tp and pp >= pn else "neutral"
     if slabel == "neutral" and _names_only_negative(lex_emo):
         slabel = "negative"  # the client names a negative feeling outright
     sscore = max(-1.0, min(1.0, pp - pn))
