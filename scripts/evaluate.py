@@ -24,7 +24,8 @@ not a row of the table and no floor of the issue): our own synthetic support mes
 ``support_messages_holdout_*.tsv`` (the "held-out" set, written blind), both written by the
 calmdesk developers; Serbian also read transliterated to Cyrillic.  Per language: the share of calm
 messages that get a negative-emotion label or a negative sentiment (false alarms), and the
-recall of the upset messages (any negative-emotion label; the emotion the line names).
+recall of the upset messages (any negative-emotion label; the emotion the line names); and the
+share of calm messages called hostile.
 """
 
 from __future__ import annotations
@@ -500,7 +501,7 @@ def support_check(fixtures: Path = FIXTURES) -> list[Row]:
     out: list[Row] = []
     for (name, code, cyrl), (part, prefix) in product(SUPPORT_SETS, SUPPORT_PARTS):
         items = read_support(fixtures / f"{prefix}{code}.tsv")
-        calm_emo = calm_sent = calm_any = n_calm = 0
+        calm_emo = calm_sent = calm_any = calm_host = n_calm = 0
         up_any = up_named = n_up = 0
         for text, kind, named in items:
             a = A(lat_to_cyr(text) if cyrl else text)
@@ -511,6 +512,7 @@ def support_check(fixtures: Path = FIXTURES) -> list[Row]:
                 calm_emo += emo
                 calm_sent += neg
                 calm_any += emo or neg
+                calm_host += a.hostility.present
             else:
                 n_up += 1
                 up_any += emo
@@ -522,6 +524,7 @@ def support_check(fixtures: Path = FIXTURES) -> list[Row]:
                 "calm_false_alarm": round(calm_any / max(1, n_calm), 4),
                 "calm_neg_emotion": round(calm_emo / max(1, n_calm), 4),
                 "calm_neg_sentiment": round(calm_sent / max(1, n_calm), 4),
+                "calm_hostile": round(calm_host / max(1, n_calm), 4),
                 "n_upset": n_up,
                 "upset_recall": round(up_any / max(1, n_up), 4),
                 "upset_named_recall": round(up_named / max(1, n_up), 4),
@@ -541,6 +544,7 @@ def render_support(rows: list[Row], markdown: bool) -> str:
         "calm false alarm",
         "calm neg. emotion",
         "calm neg. sentiment",
+        "calm hostile",
         "upset n",
         "upset recall",
         "named emotion recall",
@@ -551,6 +555,7 @@ def render_support(rows: list[Row], markdown: bool) -> str:
         "calm_false_alarm",
         "calm_neg_emotion",
         "calm_neg_sentiment",
+        "calm_hostile",
         "n_upset",
         "upset_recall",
         "upset_named_recall",
