@@ -111,3 +111,14 @@ def test_threat_at_the_end_of_a_very_long_message_is_found() -> None:
     a = analyze_message(text, lang="en")
     assert a.truncated
     assert any(c.kind == "violence" and c.span.text == "I will kill you" for c in a.crisis)
+
+
+def test_model_only_signal_respects_the_idiom_guard() -> None:
+    """The English self-harm model read "dead" in "the line went dead"; an idiom of the pack
+    covering its strongest word keeps it quiet, while a real statement still fires."""
+    quiet = analyze_message(
+        "UNACCEPTABLE. I was on hold for 58 minutes and then the line just went dead."
+    )
+    assert not quiet.crisis
+    loud = analyze_message("I feel dead inside and I want it all to end.")
+    assert any(c.kind == "self_harm" for c in loud.crisis)

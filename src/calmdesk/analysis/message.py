@@ -567,6 +567,18 @@ def prepare_crisis_text(text: str) -> list[tuple[CrisisSignal, ...]]:
     return dedup
 
 
+def _in_idiom(p: Prepared, span: Span) -> bool:
+    """``span`` (original offsets) lies inside an idiom match of the pack."""
+    if "idiom" not in p.cats or span.end <= span.start:
+        return False
+    for m in p.matches:
+        if m.entry.category == "idiom":
+            o = p.orig_span(m.start, m.end)
+            if o.start <= span.start and span.end <= o.end:
+                return True
+    return False
+
+
 def _shift(s: CrisisSignal, k: int) -> CrisisSignal:
     def sh(sp: Span) -> Span:
         return Span(sp.start + k, sp.end + k, sp.text)
@@ -1053,7 +1065,10 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     ):
         ev = tuple(_model_evidence(p, "self_harm", 3))
         span = ev[0].span if ev else Span(0, 0, "")
-        crisis.append(CrisisSignal("self_harm", "medium", span, ev, "model:self_harm"))
+        # The model's strongest word inside an idiom of the pack ("the line went dead") is the
+        # idiom speaking, not the client: the rules' idiom guard holds for the model too.
+        if not _in_idiom(p, span):
+            crisis.append(CrisisSignal("self_harm", "medium", span, ev, "model:self_harm"))
     crisis_t = tuple(crisis)
 
     heads = [h for e, h in zip(EMOTIONS, _EMO_HEADS, strict=True) if e in labels]
