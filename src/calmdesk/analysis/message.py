@@ -506,6 +506,7 @@ _TOPIC_CUES = frozenset({"complaint", "topic"})
 # design check set (calm 0.41 -> 0.06, toxic recall 0.89 -> 0.60); docs/quality.md.
 HOSTILITY_MODEL_ONLY_MIN_P = 0.8
 _PAIR_TRAINED_HOSTILITY = frozenset({"he"})
+_HOSTILE_CUES = frozenset({"insult", "profanity"})
 _INSISTENT = re.compile(r"\?[?!]|!\?")  # "??", "?!", "!?": a question asked in anger
 
 
@@ -565,6 +566,27 @@ def prepare_crisis_text(text: str) -> list[tuple[CrisisSignal, ...]]:
                 keep.append(s)
         dedup.append(tuple(keep))
     return dedup
+
+
+def _hostility_counts(p: Prepared, hp: float) -> bool:
+    """Whether the hostility head's probability may speak for itself in this message.
+
+    With no in-language training data for the head, or (Hebrew) pair-only data below
+    HOSTILITY_MODEL_ONLY_MIN_P, an insult or profanity of the pack must back it.  Intensity and
+    escalation read the probability only when it counts.
+    """
+    language = p.guess.language
+    if "hostility" in _lang_params(language)[1] and (
+        language not in _PAIR_TRAINED_HOSTILITY or hp >= HOSTILITY_MODEL_ONLY_MIN_P
+    ):
+        return True
+    return not p.cats.isdisjoint(_HOSTILE_CUES)
+
+
+def _counted(p: Prepared, probs: dict[str, float]) -> dict[str, float]:
+    """``probs`` with a hostility probability that does not count (above) set to 0."""
+    hp = probs["hostility"]
+    return probs if _hostility_counts(p, hp) else {**probs, "hostility": 0.0}
 
 
 def _in_idiom(p: Prepared, span: Span) -> bool:
@@ -885,7 +907,7 @@ def _escalation(
 
 def _light(text: str) -> tuple[Prepared, dict[str, float], float]:
     p = prepare(text)
-    probs = _head_probs(p)
+    probs = _counted(p, _head_probs(p))
     inten, _ = _intensity(p, probs)
     return p, probs, inten
 
@@ -1037,14 +1059,7 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     sentiment = Sentiment(slabel, _r4(sscore))
     cats = p.cats
     hp = probs["hostility"]
-    h_model = hp >= th["hostility"]
-    if "hostility" not in trained:
-        # No in-language training data for this head: the model alone does not decide, an
-        # insult or profanity of the pack must back it.
-        h_model = h_model and bool(cats & {"insult", "profanity"})
-    elif language in _PAIR_TRAINED_HOSTILITY and hp < HOSTILITY_MODEL_ONLY_MIN_P:
-        h_model = h_model and bool(cats & {"insult", "profanity"})
-    hostility = Hostility(round(hp, 4), h_model)
+    hostility = Hostility(round(hp, 4), hp >= th["hostility"] and _hostility_counts(p, hp))
     cp = probs["complaint"]
     # A complaint reports a breach of expectations: the model says so, or a complaint cue of
     # the pack (not delivered, charged twice, broken ...) appears in a negative message.
@@ -1053,7 +1068,8 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     if "complaint" not in trained:
         c_model = c_model and cue
     complaint = Complaint(round(cp, 4), c_model or (cue and slabel == "negative"))
-    intensity, int_ev = _intensity(p, probs)
+    counted = _counted(p, probs)
+    intensity, int_ev = _intensity(p, counted)
 
     crisis = list(crisis_signals(p))
     sh = probs["self_harm"]
@@ -1091,7 +1107,7 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     for c in crisis_t:
         evidence.extend(c.evidence)
 
-    escalation = _escalation(p, probs, intensity, crisis_t, context)
+    escalation = _escalation(p, counted, intensity, crisis_t, context)
     if root_cause_model is not None:
         roots = tuple(root_cause_model.rank(p.original, lang=language))
     else:
