@@ -20,6 +20,7 @@ the document vector is the sum of the entries, each weighing ``1/sqrt(n)``.  Tra
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from itertools import pairwise
@@ -91,8 +92,6 @@ def _sentence_ids(
 
 
 def _bigram(fz: HashFeaturizer, a: str, b: str) -> int:
-    import zlib
-
     return zlib.crc32(("b\x01" + a + " " + b).encode("utf-8", "surrogatepass")) & fz.mask
 
 
@@ -306,8 +305,6 @@ def style_vector(sents: list[str]) -> np.ndarray:
 @lru_cache(maxsize=4096)
 def _char_ids(sent: str, bits: int, lo: int, hi: int) -> np.ndarray:
     """Hashed character lo..hi-grams of one sentence as written (case kept)."""
-    import zlib
-
     mask = (1 << bits) - 1
     s = " ".join(sent.split())
     crc = zlib.crc32
@@ -380,8 +377,8 @@ def model_features(
 
 # --------------------------------------------------------------------------- third version
 #
-# A style-free positivity model (meta ``"version": 3``, tried in the fifth pass and not
-# shipped, docs/quality.md): every sentence is reduced to its words before it is featurised
+# The style-free positivity model (meta ``"version": 3``, the fifth pass, shipped;
+# docs/quality.md): every sentence is reduced to its words before it is featurised
 # (lower case, no punctuation, hashtags, emoji or links, one space), so final full stops,
 # capitals, "!!" and sentence count carry nothing; what is left is the wording.  Blocks: words
 # and word bigrams of the plain sentence, counts of the pack's word classes (``"lexicon"`` in
@@ -399,8 +396,6 @@ def plain_sentence(sent: str) -> str:
 
 
 def _h(key: str, mask: int) -> int:
-    import zlib
-
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) & mask
 
 

@@ -438,7 +438,7 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
     if p.cats.isdisjoint(_EMOTION_CATS):
         return frozenset()
     quotes: list[tuple[int, int]] | None = None
-    # "Thanks for nothing", "כל הכבוד" said in anger: the thanks inside them is not meant.
+    # "Thanks for nothing", "Dzięki za nic": the thanks inside a sarcasm phrase is not meant.
     ironic = [(m.start, m.end) for m in p.matches if m.entry.category == "sarcasm"]
     found: set[str] = set()
     for m in p.matches:
@@ -485,11 +485,12 @@ def _with_lexicon(labels: frozenset[str], lex: frozenset[str]) -> frozenset[str]
 # Hebrew lines are all emotional (it has no neutral lines in those languages), so thresholds
 # tuned on them fire on almost any support question ("Czy możecie mi wyjaśnić, skąd ta
 # kwota?" -> anger, sadness).  A message in the calm form of a support message - one that
-# thanks or names joy, or a question or a named confusion about a support topic (a root-cause
-# or complaint cue of the pack) - with no sign of upset (no named negative feeling, insult,
-# profanity, ultimatum, repeat contact, manager request or intensifier, no shouting, no
-# repeated ! or ?) gets a model-only negative-emotion label only at a calibrated probability
-# of at least CALM_FORM_MIN_P, and a negative sentiment label only together with such a label.
+# thanks or names joy, or a question or a named confusion about a support topic (a root-cause,
+# complaint or topic cue of the pack) - with no sign of upset (no named negative feeling,
+# insult, profanity, ultimatum, repeat contact, manager request, intensifier or sarcasm, no
+# shouting, no repeated !, no "??", "?!" or "!?") gets a model-only negative-emotion label
+# only at a calibrated probability of at least CALM_FORM_MIN_P, and a negative sentiment label
+# only together with such a label.
 # CALM_FORM_MIN_P and the form were chosen on our synthetic support check set
 # (tests/analysis/fixtures/support_messages_*.tsv) and on XED/CLARIN training rows (a bare
 # question or request is not enough: in subtitles "Can you ...?" is often angry), not on the
