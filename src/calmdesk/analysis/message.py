@@ -109,6 +109,7 @@ _EXCLAIM = re.compile(r"[!?¡](?:(?<=[!¡])[!¡]+|(?<=[?!])[?!]{2,})")
 _QUOTE = re.compile(r"(?:^|(?<=[\s(\[:]))[\"“„«»”]([^\"“”„«»\n]{1,300})[\"”“«»]")
 _CYRL_ANY = re.compile(r"[\u0400-\u04FF]")
 _CLAUSE_END = re.compile(r"[.!?;\n]|,\s+(?:but|ale|ali|a|אבל)\b")
+_PHRASE_END = re.compile(r"[.!?;,:\n]")
 
 
 class Prepared:
@@ -582,6 +583,26 @@ def _hostility_counts(p: Prepared, hp: float) -> bool:
     ):
         return True
     return not p.cats.isdisjoint(_HOSTILE_CUES)
+
+
+def _aimed_insult(p: Prepared) -> bool:
+    """An insult of the pack in the same phrase (no , . ! ? ; : between) as a second-person
+    word ("You are idiots", "Vi ste idioti"), not negated and not quoted: abuse aimed at the
+    reader, whatever the model says ("I feel like an idiot" is not)."""
+    if "insult" not in p.cats or "addressee" not in p.cats:
+        return False
+    t = p.norm.text
+    quotes = _quoted_ranges(t)
+    you = [m.start for m in p.matches if m.entry.category == "addressee"]
+    for m in p.matches:
+        if m.entry.category != "insult" or _in_quotes(m, quotes) or _negated(p, m):
+            continue
+        lo = max((b.end() for b in _PHRASE_END.finditer(t, 0, m.start)), default=0)
+        nxt = _PHRASE_END.search(t, m.end)
+        hi = nxt.start() if nxt else len(t)
+        if any(lo <= y < hi for y in you):
+            return True
+    return False
 
 
 def _counted(p: Prepared, probs: dict[str, float]) -> dict[str, float]:
@@ -1060,7 +1081,10 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     sentiment = Sentiment(slabel, _r4(sscore))
     cats = p.cats
     hp = probs["hostility"]
-    hostility = Hostility(round(hp, 4), hp >= th["hostility"] and _hostility_counts(p, hp))
+    hostility = Hostility(
+        round(hp, 4),
+        (hp >= th["hostility"] and _hostility_counts(p, hp)) or _aimed_insult(p),
+    )
     cp = probs["complaint"]
     # A complaint reports a breach of expectations: the model says so, or a complaint cue of
     # the pack (not delivered, charged twice, broken ...) appears in a negative message.
