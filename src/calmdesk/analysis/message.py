@@ -605,10 +605,12 @@ def _aimed_insult(p: Prepared) -> bool:
     return False
 
 
-def _counted(p: Prepared, probs: dict[str, float]) -> dict[str, float]:
-    """``probs`` with a hostility probability that does not count (above) set to 0."""
-    hp = probs["hostility"]
-    return probs if _hostility_counts(p, hp) else {**probs, "hostility": 0.0}
+def _counted(p: Prepared, probs: dict[str, float], counts: bool | None = None) -> dict[str, float]:
+    """``probs`` with a hostility probability that does not count (above) set to 0; ``counts``
+    is ``_hostility_counts`` when the caller has it already."""
+    if counts is None:
+        counts = _hostility_counts(p, probs["hostility"])
+    return probs if counts else {**probs, "hostility": 0.0}
 
 
 def _in_idiom(p: Prepared, span: Span) -> bool:
@@ -1081,9 +1083,10 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     sentiment = Sentiment(slabel, _r4(sscore))
     cats = p.cats
     hp = probs["hostility"]
+    h_counts = _hostility_counts(p, hp)
     hostility = Hostility(
         round(hp, 4),
-        (hp >= th["hostility"] and _hostility_counts(p, hp)) or _aimed_insult(p),
+        (hp >= th["hostility"] and h_counts) or _aimed_insult(p),
     )
     cp = probs["complaint"]
     # A complaint reports a breach of expectations: the model says so, or a complaint cue of
@@ -1093,7 +1096,7 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     if "complaint" not in trained:
         c_model = c_model and cue
     complaint = Complaint(round(cp, 4), c_model or (cue and slabel == "negative"))
-    counted = _counted(p, probs)
+    counted = _counted(p, probs, h_counts)
     intensity, int_ev = _intensity(p, counted)
 
     crisis = list(crisis_signals(p))
