@@ -80,6 +80,24 @@ def test_context_trajectory_moves_escalation() -> None:
     assert hot_before.escalation.score > alone.escalation.score
 
 
+def test_repeat_contact_with_an_ultimatum_is_at_least_high() -> None:
+    # Calmly worded, but written before and now threatening to go further: the last step
+    # before a client leaves.  Either cue alone stays low.
+    both = {
+        "en": "This is the third time I write about this. If it is not fixed by Friday I am "
+        "going to my lawyer.",
+        "pl": "Piszę już trzeci raz. Jeśli do piątku nie oddacie pieniędzy, idę do prawnika.",
+        "sr": "Ovo je treći put da pišem. Ako ne vratite novac, tužiću vas.",
+        "he": "זו הפעם השלישית שאני כותב. אם לא תחזירו את הכסף אני פונה לעורך דין.",
+    }
+    for lang, text in both.items():
+        a = analyze_message(text, lang=lang)
+        assert a.escalation.level == "high", (lang, a.escalation)
+        assert {"ultimatum", "repeat_contact"} <= {r.code for r in a.escalation.reasons}
+    assert analyze_message("I am going to my lawyer.", lang="en").escalation.level == "low"
+    assert analyze_message("This is the third time I write.", lang="en").escalation.level == "low"
+
+
 def test_analyze_many_matches_single() -> None:
     texts = ["Dziękuję bardzo!", "Paket nije stigao.", "החבילה לא הגיעה", "Where is my parcel?"]
     many = list(analyze_many(texts))

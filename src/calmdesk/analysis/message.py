@@ -829,8 +829,11 @@ def _intensity(p: Prepared, probs: Mapping[str, float]) -> tuple[float, list[Evi
     return _r4(1.0 - math.exp(-0.8 * z)), ev
 
 
+_HIGH = 0.72
+
+
 def _level(score: float) -> str:
-    if score >= 0.72:
+    if score >= _HIGH:
         return "high"
     if score >= 0.42:
         return "medium"
@@ -900,6 +903,10 @@ def _escalation(
                 - 0.15 * max(0.0, -trend)
             )
             score = min(1.0, max(0.0, score))
+    if "ultimatum" in by_cat and "repeat_contact" in by_cat:
+        # Written before and now threatening to go further (lawyer, regulator, cancelling): the
+        # last step before a client leaves, whatever the tone - at least "high".
+        score = max(score, _HIGH)
     level = _level(score)
     rule_based = [c for c in crisis if not c.rule.startswith("model:")]
     if rule_based:
