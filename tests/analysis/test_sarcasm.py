@@ -12,6 +12,7 @@ import pytest
 from calmdesk.analysis import analyze_message
 
 POSITIVE = frozenset({"gratitude", "joy"})
+NEGATIVE = frozenset({"anger", "frustration", "disappointment", "fear", "sadness"})
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,7 @@ POSITIVE = frozenset({"gratitude", "joy"})
 def test_ironic_thanks_is_not_gratitude(text: str) -> None:
     a = analyze_message(text)
     assert not (POSITIVE & a.labels), sorted(a.labels)
+    assert a.labels & NEGATIVE, sorted(a.labels)  # at least frustration
     assert a.sentiment.label == "negative"
     assert a.sentiment.score <= 0
 
@@ -45,6 +47,7 @@ def test_ironic_thanks_is_not_gratitude(text: str) -> None:
 def test_disbelief_makes_the_message_negative(text: str) -> None:
     a = analyze_message(text)
     assert a.sentiment.label == "negative"
+    assert a.labels & NEGATIVE, sorted(a.labels)
     lexicon = [(e.target, e.source) for e in a.evidence if e.source == "lexicon"]
     assert ("sentiment.negative", "lexicon") in lexicon, lexicon
 

@@ -1084,8 +1084,10 @@ def _analyze(p: Prepared, context: Sequence[str], root_cause_model: Any) -> Mess
     sscore = max(-1.0, min(1.0, pp - pn))
     if "sarcasm" in p.cats and _sarcastic(p):
         # "Thanks for nothing", "Is this a joke?": the thanks is not meant and the message is
-        # negative, whatever the words alone say.
+        # negative, whatever the words alone say - and saying it this way is frustration.
         labels -= _POSITIVE_EMOTIONS - lex_emo
+        if labels.isdisjoint(_NEGATIVE_EMOTIONS):
+            labels |= {"frustration"}
         slabel, sscore = "negative", -abs(sscore)
     sentiment = Sentiment(slabel, _r4(sscore))
     cats = p.cats
