@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _splits import held_back, read  # noqa: E402
 from calmdesk.analysis import MessageAnalysis, analyze_message, lat_to_cyr  # noqa: E402
+from check_support_corpus import CORPUS_DIR, NEGATIVE, parse, split_key  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 FIXTURES = ROOT / "tests" / "analysis" / "fixtures"
@@ -486,8 +487,28 @@ SUPPORT_SETS = (
 
 # "design": the set the calm-form gate was built on; "held-out": written blind afterwards (by
 # someone who saw neither the engine's output nor the gate); see docs/quality.md for how often
-# it was read.
-SUPPORT_PARTS = (("design", "support_messages_"), ("held-out", "support_messages_holdout_"))
+# it was read.  "corpus dev": the held-back fifth of the training corpus of support messages
+# (scripts/data/support_corpus, never trained on; written by other hands than the two sets).
+SUPPORT_PARTS = (
+    ("design", "support_messages_"),
+    ("held-out", "support_messages_holdout_"),
+    ("corpus dev", ""),
+)
+
+
+def read_corpus_dev(code: str, corpus: Path = CORPUS_DIR) -> list[tuple[str, str, frozenset[str]]]:
+    """The held-back rows of the support corpus of one language, as (text, kind, named)."""
+    path = corpus / f"{code}.tsv"
+    if not path.exists():
+        return []
+    lines, errors = parse(path)
+    if errors:
+        raise ValueError("\n".join(errors))
+    return [
+        (ln.text, "upset" if ln.upset else "calm", ln.emotions & NEGATIVE)
+        for ln in lines
+        if held_back(split_key(code, ln.text))
+    ]
 
 
 def support_check(fixtures: Path = FIXTURES) -> list[Row]:
@@ -500,7 +521,9 @@ def support_check(fixtures: Path = FIXTURES) -> list[Row]:
     """
     out: list[Row] = []
     for (name, code, cyrl), (part, prefix) in product(SUPPORT_SETS, SUPPORT_PARTS):
-        items = read_support(fixtures / f"{prefix}{code}.tsv")
+        items = read_support(fixtures / f"{prefix}{code}.tsv") if prefix else read_corpus_dev(code)
+        if not items:
+            continue
         calm_emo = calm_sent = calm_any = calm_host = n_calm = 0
         up_any = up_named = n_up = 0
         for text, kind, named in items:

