@@ -17,18 +17,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-CORPUS_DIR = Path(__file__).resolve().parent / "data" / "support_corpus"
-EMOTIONS = (
-    "anger",
-    "frustration",
-    "disappointment",
-    "fear",
-    "sadness",
-    "confusion",
-    "gratitude",
-    "joy",
-)
-NEGATIVE = frozenset(EMOTIONS[:5])
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from calmdesk.analysis._types import EMOTIONS  # noqa: E402
+
+CORPUS_DIR = ROOT / "scripts" / "data" / "support_corpus"
+NEGATIVE = frozenset(EMOTIONS) - {"confusion", "gratitude", "joy"}
 SENTIMENTS = ("negative", "neutral", "positive")
 
 

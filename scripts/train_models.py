@@ -1,4 +1,5 @@
-"""Train the analysis engine's shipped models on OPEN datasets only.
+"""Train the analysis engine's shipped models on OPEN datasets only, plus our own synthetic
+support corpus (scripts/data/support_corpus, ADR 0014).
 
     .venv/bin/python scripts/train_models.py [--datasets ../shared/datasets] [--only langid|core]
 
@@ -225,7 +226,8 @@ def load_core(ds: Path) -> list[Ex]:
 
 
 def load_support(corpus: Path = CORPUS_DIR) -> list[Ex]:
-    """The synthetic support corpus: emotion and sentiment rows, one file per language."""
+    """The synthetic support corpus, one file per language: emotion, sentiment and upset rows;
+    calm lines are also non-hostile rows."""
     out: list[Ex] = []
     for path in sorted(corpus.glob("*.tsv")):
         lines, errors = parse(path)
