@@ -56,3 +56,37 @@ def test_named_joy_keeps_positive_labels() -> None:
     r = analyze_message("Thank you so much, I am delighted with the quick fix!", lang="en")
     assert r.labels & {"joy", "gratitude"}
     assert r.sentiment.label == "positive"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("pl", "Do kiedy mogę zapłacić fakturę?"),
+        ("sr", "Do kada mogu da platim račun?"),
+        ("sr", "Internet ne radi od jutros, možete li proveriti?"),
+        ("he", "עד מתי אפשר לאסוף את החבילה?"),
+        ("he", "האינטרנט לא עובד מהבוקר, אפשר לבדוק?"),
+        ("he", "תוכלו להוסיף לחשבון שלנו עוד 3 רישיונות?"),  # "נו" inside "שלנו"
+        ("en", "Every time I log in I get a code by SMS, is that normal?"),
+    ],
+)
+def test_a_frustration_cue_is_not_a_named_feeling(lang: str, text: str) -> None:
+    # "by when", "not working", "every time": calm clients write them too.  They are a model
+    # feature (category frustration_cue), not a feeling the client names.
+    a = analyze_message(text, lang=lang)
+    assert not a.labels & {"anger", "frustration"}, sorted(a.labels)
+    lexicon = {e.target for e in a.evidence if e.source == "lexicon"}
+    assert "emotion.frustration" not in lexicon, lexicon
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("pl", "Znowu nie działa!!! Trzeci raz piszę!"),
+        ("sr", "Opet ne radi. Dosta mi je."),
+        ("he", "שוב לא עובד. כבר שבועיים."),
+        ("en", "Still not working. Two weeks now."),
+    ],
+)
+def test_the_same_cues_in_an_upset_message_still_read_as_frustration(lang: str, text: str) -> None:
+    assert "frustration" in analyze_message(text, lang=lang).labels

@@ -84,6 +84,7 @@ MODELS_DIR = Path(__file__).parent / "models"
 
 LEX_CATEGORIES = (
     *EMOTIONS,
+    "frustration_cue",
     "insult",
     "profanity",
     "complaint",
