@@ -509,12 +509,14 @@ _UPSET_CUES = frozenset(
     {"insult", "profanity", "ultimatum", "repeat_contact", "manager", "intensifier", "sarcasm"}
 )
 _TOPIC_CUES = frozenset({"complaint", "topic"})
-# Hebrew hostility is learned from HeDetox, toxic comments and their polite rewrites only: it
-# tells the two apart (held-back toxic recall 0.89) but reads 41 % of our calm Hebrew support
-# messages as hostile.  There, the model alone decides only from this probability; below it an
-# insult or profanity of the pack must back it.  Chosen on the HeDetox held-back rows and our
-# design check set (calm 0.41 -> 0.06, toxic recall 0.89 -> 0.60); docs/quality.md.
-HOSTILITY_MODEL_ONLY_MIN_P = 0.8
+# Hebrew hostility is learned from HeDetox, toxic comments and their polite rewrites, and the
+# calm lines of our support corpus.  Trained on HeDetox alone it read 41 % of our calm Hebrew
+# support messages as hostile.  The model alone decides only from this probability; below it an
+# insult or profanity of the pack must back it.  Chosen on the HeDetox held-back rows, our design
+# check set and the corpus's held-back rows: 0.8 in the fourth session (calm 0.41 -> 0.06, toxic
+# recall 0.89 -> 0.60), 0.7 since the head learned the corpus's calm lines (calm 0.01 / 0,
+# rewrites called hostile 0.034 as at 0.8, toxic recall 0.57 -> 0.61); docs/quality.md.
+HOSTILITY_MODEL_ONLY_MIN_P = 0.7
 _PAIR_TRAINED_HOSTILITY = frozenset({"he"})
 _HOSTILE_CUES = frozenset({"insult", "profanity"})
 _INSISTENT = re.compile(r"\?[?!]|!\?")  # "??", "?!", "!?": a question asked in anger
