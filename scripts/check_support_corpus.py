@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _splits import held_back  # noqa: E402
 from calmdesk.analysis._types import EMOTIONS  # noqa: E402
 
 CORPUS_DIR = ROOT / "scripts" / "data" / "support_corpus"
@@ -32,15 +33,11 @@ class CorpusLine:
     text: str
     emotions: frozenset[str]
     sentiment: str
+    dev: bool  # in the held-back fifth (never trained on; "corpus dev" in evaluate.py)
 
     @property
     def upset(self) -> bool:
         return bool(self.emotions & NEGATIVE)
-
-
-def split_key(code: str, text: str) -> str:
-    """The key whose hash puts a corpus line in the held-back fifth (``_splits.held_back``)."""
-    return f"support-{code}-{text}"
 
 
 def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
@@ -64,7 +61,7 @@ def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
             errors.append(f"{path.name}:{n}: unknown emotion(s) {sorted(bad) or emo!r}")
         if sent not in SENTIMENTS:
             errors.append(f"{path.name}:{n}: sentiment must be one of {SENTIMENTS}: {sent!r}")
-        line = CorpusLine(text, names, sent)
+        line = CorpusLine(text, names, sent, held_back(f"support-{path.stem}-{text}"))
         if not line.upset and sent == "negative":
             errors.append(f"{path.name}:{n}: negative sentiment without a negative emotion")
         if line.upset and sent == "positive":
@@ -75,6 +72,14 @@ def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
         seen[key] = n
         out.append(line)
     return out, errors
+
+
+def read_corpus(path: Path) -> list[CorpusLine]:
+    """The lines of one corpus file; ValueError listing every bad line if any is wrong."""
+    lines, errors = parse(path)
+    if errors:
+        raise ValueError("\n".join(errors))
+    return lines
 
 
 def main(argv: list[str]) -> int:

@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _splits import held_back, read  # noqa: E402
 from calmdesk.analysis import MessageAnalysis, analyze_message, lat_to_cyr  # noqa: E402
-from check_support_corpus import CORPUS_DIR, NEGATIVE, parse, split_key  # noqa: E402
+from check_support_corpus import CORPUS_DIR, NEGATIVE, read_corpus  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 FIXTURES = ROOT / "tests" / "analysis" / "fixtures"
@@ -501,13 +501,10 @@ def read_corpus_dev(code: str, corpus: Path = CORPUS_DIR) -> list[tuple[str, str
     path = corpus / f"{code}.tsv"
     if not path.exists():
         return []
-    lines, errors = parse(path)
-    if errors:
-        raise ValueError("\n".join(errors))
     return [
         (ln.text, "upset" if ln.upset else "calm", ln.emotions & NEGATIVE)
-        for ln in lines
-        if held_back(split_key(code, ln.text))
+        for ln in read_corpus(path)
+        if ln.dev
     ]
 
 

@@ -41,7 +41,7 @@ from calmdesk.analysis.message import (  # noqa: E402
     is_negative_sentiment,
     prepare,
 )
-from check_support_corpus import CORPUS_DIR, parse, split_key  # noqa: E402
+from check_support_corpus import CORPUS_DIR, read_corpus  # noqa: E402
 
 OPEN = [
     "goemotions",
@@ -230,18 +230,14 @@ def load_support(corpus: Path = CORPUS_DIR) -> list[Ex]:
     calm lines are also non-hostile rows."""
     out: list[Ex] = []
     for path in sorted(corpus.glob("*.tsv")):
-        lines, errors = parse(path)
-        if errors:
-            raise SystemExit("\n".join(errors))
-        for ln in lines:
+        for ln in read_corpus(path):
             y = {f"emo_{e}": int(e in ln.emotions) for e in EMOTIONS}
             y["sent_neg"] = int(ln.sentiment == "negative")
             y["sent_pos"] = int(ln.sentiment == "positive")
             y["upset"] = int(ln.upset)
             if not ln.upset:
                 y["hostility"] = 0  # a calm message is not abuse (upset ones are not labelled)
-            dev = held_back(split_key(path.stem, ln.text))
-            out.append(Ex(ln.text, path.stem, dev, SUPPORT, y))
+            out.append(Ex(ln.text, path.stem, ln.dev, SUPPORT, y))
     return out
 
 
