@@ -74,7 +74,10 @@ __all__ = [
     "prepare",
 ]
 
-ENGINE_VERSION = "1.0.0"
+# Raise it whenever results change (models, packs, rules): stored report facts carry it and
+# `calmdesk reports-fill` re-analyses those of an older version (docs/reports.md).  1.1.0: the
+# support-corpus retrain, the upset head and the frustration cues (fifth session).
+ENGINE_VERSION = "1.1.0"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
 TAIL_CHARS = 5_000
