@@ -2,12 +2,27 @@
 
 The corpus holds client messages to a support desk written by the calmdesk developers; it is a
 training source of scripts/train_models.py (see docs/decisions/0014-synthetic-support-corpus.md).
-Each line is ``text<TAB>emotions<TAB>sentiment``; emotions is ``-`` or ``;``-separated names of
-the eight emotions; a line with none of the five negative emotions must not be negative.
+Each line is ``text<TAB>emotions<TAB>sentiment<TAB>complaint``; emotions is ``-`` or
+``;``-separated names of the eight emotions; a line with none of the five negative emotions must
+not be negative; complaint is ``complaint`` or ``-``.  A file may leave out the complaint column
+altogether (every line then has three columns and ``CorpusLine.complaint`` is None).
+
+A complaint reports or clearly implies that something the client expected from the organisation
+did not happen or went wrong: a fault, a delay, a wrong or double charge, a broken promise, a
+mistake in a document, unhelpful staff, a runaround - said calmly ("The invoice shows 120 instead
+of the 100 we agreed."), angrily, ironically, or as a question that implies a failure.  Not a
+complaint: questions and requests where nothing went wrong, thanks, plain statements and
+confirmations, follow-ups that only ask for news, the client's own mishap ("I lost my card"),
+worry or grief the organisation did not cause, hypothetical questions.
+
+The hostility corpus (scripts/data/hostility_corpus/<lang>.tsv, same ADR) holds messages to
+support and public comments, also written by us, each ``text<TAB>hostile`` or ``text<TAB>-``:
+training rows for the hostility head in the languages that have little or no open data for it.
 
     .venv/bin/python scripts/check_support_corpus.py [FILE ...]
 
-With no file, checks every file of the corpus.  Exit status 1 when any line is wrong.
+With no file, checks every file of both corpora (a file in a ``hostility_corpus`` folder is read
+as a hostility file).  Exit status 1 when any line is wrong.
 """
 
 from __future__ import annotations
@@ -24,6 +39,7 @@ from _splits import held_back  # noqa: E402
 from calmdesk.analysis._types import EMOTIONS  # noqa: E402
 
 CORPUS_DIR = ROOT / "scripts" / "data" / "support_corpus"
+HOSTILITY_DIR = ROOT / "scripts" / "data" / "hostility_corpus"
 NEGATIVE = frozenset(EMOTIONS) - {"confusion", "gratitude", "joy"}
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -34,6 +50,7 @@ class CorpusLine:
     emotions: frozenset[str]
     sentiment: str
     dev: bool  # in the held-back fifth (never trained on; "corpus dev" in evaluate.py)
+    complaint: bool | None = None  # None: the file has no complaint column
 
     @property
     def upset(self) -> bool:
@@ -45,14 +62,22 @@ def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
     out: list[CorpusLine] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
+    width = 0  # columns of the first line; every line of a file has the same
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
-        parts = raw.split("\t")
-        if len(parts) != 3:
-            errors.append(f"{path.name}:{n}: expected 3 tab-separated columns, got {len(parts)}")
+        parts = [p.strip() for p in raw.split("\t")]
+        width = width or len(parts)
+        if len(parts) not in (3, 4) or len(parts) != width:
+            errors.append(
+                f"{path.name}:{n}: expected {width if width in (3, 4) else '3 or 4'} "
+                f"tab-separated columns, got {len(parts)}"
+            )
             continue
-        text, emo, sent = (p.strip() for p in parts)
+        text, emo, sent = parts[:3]
+        complaint = None if len(parts) == 3 else parts[3] == "complaint"
+        if len(parts) == 4 and parts[3] not in ("complaint", "-"):
+            errors.append(f"{path.name}:{n}: complaint must be 'complaint' or '-': {parts[3]!r}")
         names = frozenset() if emo == "-" else frozenset(e.strip() for e in emo.split(";"))
         bad = names - set(EMOTIONS)
         if not text:
@@ -61,7 +86,7 @@ def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
             errors.append(f"{path.name}:{n}: unknown emotion(s) {sorted(bad) or emo!r}")
         if sent not in SENTIMENTS:
             errors.append(f"{path.name}:{n}: sentiment must be one of {SENTIMENTS}: {sent!r}")
-        line = CorpusLine(text, names, sent, held_back(f"support-{path.stem}-{text}"))
+        line = CorpusLine(text, names, sent, held_back(f"support-{path.stem}-{text}"), complaint)
         if not line.upset and sent == "negative":
             errors.append(f"{path.name}:{n}: negative sentiment without a negative emotion")
         if line.upset and sent == "positive":
@@ -82,18 +107,71 @@ def read_corpus(path: Path) -> list[CorpusLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class HostilityLine:
+    text: str
+    hostile: bool
+    dev: bool  # held back like the support corpus's fifth (never trained on)
+
+
+def parse_hostility(path: Path) -> tuple[list[HostilityLine], list[str]]:
+    """Return the lines of one hostility-corpus file and the list of errors."""
+    out: list[HostilityLine] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        parts = [p.strip() for p in raw.split("\t")]
+        if len(parts) != 2 or not parts[0] or parts[1] not in ("hostile", "-"):
+            errors.append(f"{path.name}:{n}: expected text<TAB>hostile or text<TAB>-: {raw!r}")
+            continue
+        text = parts[0]
+        key = " ".join(text.casefold().split())
+        if key in seen:
+            errors.append(f"{path.name}:{n}: duplicate of line {seen[key]}")
+        seen[key] = n
+        out.append(
+            HostilityLine(text, parts[1] == "hostile", held_back(f"hostility-{path.stem}-{text}"))
+        )
+    return out, errors
+
+
+def read_hostility(path: Path) -> list[HostilityLine]:
+    """The lines of one hostility-corpus file; ValueError listing every bad line if any is wrong."""
+    lines, errors = parse_hostility(path)
+    if errors:
+        raise ValueError("\n".join(errors))
+    return lines
+
+
 def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] or sorted(CORPUS_DIR.glob("*.tsv"))
+    files = [Path(a) for a in argv] or [
+        *sorted(CORPUS_DIR.glob("*.tsv")),
+        *sorted(HOSTILITY_DIR.glob("*.tsv")),
+    ]
     status = 0
     for path in files:
+        if path.resolve().parent.name == HOSTILITY_DIR.name:
+            hlines, errors = parse_hostility(path)
+            for e in errors:
+                print(e)
+            status |= bool(errors)
+            hostile = sum(ln.hostile for ln in hlines)
+            print(
+                f"{path.name}: {len(hlines)} lines, {hostile} hostile, {len(hlines) - hostile} not"
+            )
+            continue
         lines, errors = parse(path)
         for e in errors:
             print(e)
         status |= bool(errors)
         counts = Counter(e for ln in lines for e in ln.emotions)
         upset = sum(ln.upset for ln in lines)
+        complaints = sum(bool(ln.complaint) for ln in lines)
         print(
-            f"{path.name}: {len(lines)} lines, {len(lines) - upset} calm, {upset} upset; "
+            f"{path.name}: {len(lines)} lines, {len(lines) - upset} calm, {upset} upset, "
+            f"{complaints} complaint; "
             + ", ".join(f"{e} {counts[e]}" for e in EMOTIONS)
             + ("" if not errors else f"; {len(errors)} error(s)")
         )

@@ -46,7 +46,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _splits import held_back, read  # noqa: E402
 from calmdesk.analysis import MessageAnalysis, analyze_message, lat_to_cyr  # noqa: E402
-from check_support_corpus import CORPUS_DIR, NEGATIVE, read_corpus  # noqa: E402
+from check_support_corpus import (  # noqa: E402
+    CORPUS_DIR,
+    HOSTILITY_DIR,
+    NEGATIVE,
+    read_corpus,
+    read_hostility,
+)
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 FIXTURES = ROOT / "tests" / "analysis" / "fixtures"
@@ -553,46 +559,118 @@ def support_check(fixtures: Path = FIXTURES) -> list[Row]:
     return out
 
 
-def render_support(rows: list[Row], markdown: bool) -> str:
-    title = (
-        "Support check - our own synthetic sets (tests/analysis/fixtures/support_messages_*.tsv, "
-        "written by the calmdesk developers; no floor from the issue)"
-    )
-    head = [
-        "language",
-        "calm n",
-        "calm false alarm",
-        "calm neg. emotion",
-        "calm neg. sentiment",
-        "calm hostile",
-        "upset n",
-        "upset recall",
-        "named emotion recall",
-    ]
-    keys = [
-        "language",
-        "n_calm",
-        "calm_false_alarm",
-        "calm_neg_emotion",
-        "calm_neg_sentiment",
-        "calm_hostile",
-        "n_upset",
-        "upset_recall",
-        "upset_named_recall",
-    ]
+def render_block(title: str, cols: list[tuple[str, str]], rows: list[Row], markdown: bool) -> str:
+    """A table of ``rows`` under ``title``; ``cols`` is (heading, key) per column."""
     lines = [("### " if markdown else "") + title, ""]
     if markdown:
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "---|" * len(head))
+        lines.append("| " + " | ".join(h for h, _ in cols) + " |")
+        lines.append("|" + "---|" * len(cols))
     else:
-        lines.append("  ".join(f"{h:>20}" if i else f"{h:8}" for i, h in enumerate(head)))
+        lines.append("  ".join(f"{h:>20}" if i else f"{h:8}" for i, (h, _) in enumerate(cols)))
     for r in rows:
-        cells = [f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys]
+        cells = [f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for _, k in cols]
         if markdown:
             lines.append("| " + " | ".join(cells) + " |")
         else:
             lines.append("  ".join(f"{c:>20}" if i else f"{c:8}" for i, c in enumerate(cells)))
     return "\n".join(lines)
+
+
+def render_support(rows: list[Row], markdown: bool) -> str:
+    title = (
+        "Support check - our own synthetic sets (tests/analysis/fixtures/support_messages_*.tsv, "
+        "written by the calmdesk developers; no floor from the issue)"
+    )
+    cols = [
+        ("language", "language"),
+        ("calm n", "n_calm"),
+        ("calm false alarm", "calm_false_alarm"),
+        ("calm neg. emotion", "calm_neg_emotion"),
+        ("calm neg. sentiment", "calm_neg_sentiment"),
+        ("calm hostile", "calm_hostile"),
+        ("upset n", "n_upset"),
+        ("upset recall", "upset_recall"),
+        ("named emotion recall", "upset_named_recall"),
+    ]
+    return render_block(title, cols, rows, markdown)
+
+
+def _binary_row(language: str, pairs: list[tuple[bool, bool]]) -> Row:
+    gold = sum(g for g, _ in pairs)
+    pred = sum(p for _, p in pairs)
+    tp = sum(g and p for g, p in pairs)
+    return {
+        "language": language,
+        "n": len(pairs),
+        "positives": gold,
+        "precision": round(tp / max(1, pred), 4),
+        "recall": round(tp / max(1, gold), 4),
+        "macro_f1": round(macro_f1(pairs), 4),
+    }
+
+
+def complaint_check(corpus: Path = CORPUS_DIR) -> list[Row]:
+    """Per language: ``complaint.present`` against the complaint column of the support corpus's
+    held-back rows (never trained on; language detected, Serbian also read in Cyrillic)."""
+    out: list[Row] = []
+    for name, code, cyrl in SUPPORT_SETS:
+        path = corpus / f"{code}.tsv"
+        lines = [ln for ln in read_corpus(path) if ln.dev] if path.exists() else []
+        pairs = [
+            (bool(ln.complaint), A(lat_to_cyr(ln.text) if cyrl else ln.text).complaint.present)
+            for ln in lines
+            if ln.complaint is not None
+        ]
+        if pairs:
+            out.append(_binary_row(f"{name} corpus dev", pairs))
+    return out
+
+
+def hostility_check(corpus: Path = HOSTILITY_DIR) -> list[Row]:
+    """Per language: ``hostility.present`` on the held-back rows of the hostility corpus."""
+    out: list[Row] = []
+    for name, code, cyrl in SUPPORT_SETS:
+        path = corpus / f"{code}.tsv"
+        lines = [ln for ln in read_hostility(path) if ln.dev] if path.exists() else []
+        pairs = [
+            (ln.hostile, A(lat_to_cyr(ln.text) if cyrl else ln.text).hostility.present)
+            for ln in lines
+        ]
+        if pairs:
+            out.append(_binary_row(f"{name} corpus dev", pairs))
+    return out
+
+
+BINARY_COLS = [
+    ("language", "language"),
+    ("n", "n"),
+    ("positives", "positives"),
+    ("precision", "precision"),
+    ("recall", "recall"),
+    ("macro-F1", "macro_f1"),
+]
+
+
+def render_corpus_checks(markdown: bool) -> str:
+    """The complaint and hostility checks on our own corpora's held-back rows."""
+    return "\n\n".join(
+        [
+            render_block(
+                "Complaint check - complaint.present on the held-back rows of our synthetic "
+                "support corpus (scripts/data/support_corpus; no floor from the issue)",
+                BINARY_COLS,
+                complaint_check(),
+                markdown,
+            ),
+            render_block(
+                "Hostility check - hostility.present on the held-back rows of our synthetic "
+                "hostility corpus (scripts/data/hostility_corpus; no floor from the issue)",
+                BINARY_COLS,
+                hostility_check(),
+                markdown,
+            ),
+        ]
+    )
 
 
 def render(rows: list[Row], markdown: bool) -> str:
@@ -636,6 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     if a.suite == "support":
         print(render_support(support_check(), a.markdown))
+        print()
+        print(render_corpus_checks(a.markdown))
         return 0
     if a.csv:
         name = a.dataset or a.csv.resolve().parent.name
@@ -651,6 +731,8 @@ def main(argv: list[str] | None = None) -> int:
     if not a.csv and not a.only and not a.no_support and a.suite in ("analysis", "all"):
         print()
         print(render_support(support_check(), a.markdown))
+        print()
+        print(render_corpus_checks(a.markdown))
     return 1 if a.strict and not all(r["passed"] for r in rows) else 0
 
 
