@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from calmdesk import analysis
 from calmdesk.analysis import (
     EMOTIONS,
@@ -184,3 +186,26 @@ def test_token_row_table_matches_feature_gather() -> None:
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     assert len(table._index) <= 40
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Could you send the invoice again, please?"),
+        ("pl", "Proszę ponownie wysłać fakturę na adres firmy."),
+        ("sr", "Internet opet ne radi od jutros."),
+        ("he", "שוב אין אינטרנט בבניין."),
+    ],
+)
+def test_a_bare_again_is_recurrence_not_repeat_contact(lang: str, text: str) -> None:
+    # "Again" alone says the problem (or the request) comes back, not that the client wrote
+    # or called before; calm clients write it too.
+    codes = {r.code for r in analyze_message(text, lang=lang).escalation.reasons}
+    assert "recurrence" in codes
+    assert "repeat_contact" not in codes
+
+
+def test_recurrence_with_an_ultimatum_is_not_lifted_to_high() -> None:
+    a = analyze_message("If the router breaks again I will go to my lawyer.", lang="en")
+    assert {"recurrence", "ultimatum"} <= {r.code for r in a.escalation.reasons}
+    assert a.escalation.level in ("low", "medium")

@@ -78,7 +78,8 @@ __all__ = [
 # `calmdesk reports-fill` re-analyses those of an older version (docs/reports.md).  1.1.0: the
 # support-corpus retrain, the upset head and the frustration cues (fifth session).  1.2.0: the
 # complaint labels, the hostility corpus and the hostility gates (sixth session, ADR 0024).
-ENGINE_VERSION = "1.2.0"
+# 1.2.1: bare "again" is recurrence, not repeat contact.
+ENGINE_VERSION = "1.2.1"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
 TAIL_CHARS = 5_000
@@ -97,6 +98,10 @@ LEX_CATEGORIES = (
     "ultimatum",
     "manager",
 )
+# Pack categories counted as another one in the model's lexicon features: `recurrence` (bare
+# "again", "every day") was part of `repeat_contact` when the models were trained; the rules
+# (escalation reasons, the calm-form gate) now tell the two apart.
+_FEATURE_OF = {"recurrence": "repeat_contact"}
 LANG_CODES = ("en", "pl", "sr", "he")
 CRISIS_KINDS = {
     "self_harm": ("self_harm", "high"),
@@ -279,9 +284,10 @@ def _dense_features(
 ) -> tuple[dict[str, float], list[tuple[int, int]]]:
     """:func:`dense_features` and the spans of repeated punctuation (``_EXCLAIM``) in ``text``."""
     counts: dict[str, float] = {}
+    feature_of = _FEATURE_OF
     for m in matches:
         e = m.entry
-        c = e.category
+        c = feature_of.get(e.category, e.category)
         counts[c] = counts.get(c, 0.0) + e.weight
     d = {"lex:" + c: math.log1p(counts[c]) for c in LEX_CATEGORIES if c in counts}
     # Shouting: share of words (2+ letters) written in capitals.  Word-based, so Serbian
@@ -831,6 +837,7 @@ _INTENSITY_WEIGHTS = {
     "insult": 0.7,
     "intensifier": 0.15,
     "repeat_contact": 0.5,
+    "recurrence": 0.25,
     "ultimatum": 0.6,
     "manager": 0.3,
 }
@@ -903,12 +910,14 @@ def _escalation_score(p: Prepared, probs: Mapping[str, float], intensity: float)
     s += 0.25 * probs.get("hostility", 0.0) + 0.25 * intensity
     s += 0.15 * probs.get("complaint", 0.0) + 0.1 * probs.get("sent_neg", 0.0)
     s += 0.15 * ("ultimatum" in cats) + 0.1 * ("repeat_contact" in cats) + 0.1 * ("manager" in cats)
+    s += 0.05 * ("recurrence" in cats and "repeat_contact" not in cats)
     return min(1.0, s)
 
 
 _REASON_TEXTS = {
     "ultimatum": "ultimatum or outside escalation (lawyer, press, cancelling)",
     "repeat_contact": "the client says they have written or called before",
+    "recurrence": "the problem keeps happening (again, every day)",
     "manager": "asks for a manager or a person in charge",
     "insult": "insults or abuse aimed at people",
 }

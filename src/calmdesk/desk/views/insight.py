@@ -44,6 +44,7 @@ REASON_LABELS: dict[str, Promise] = {
     "crisis": _("Possible threat of violence or self-harm"),
     "ultimatum": _("Ultimatum or outside escalation (lawyer, press, cancelling)"),
     "repeat_contact": _("The client says they have written or called before"),
+    "recurrence": _("The problem keeps happening"),
     "manager": _("Asks for a manager"),
     "insult": _("Insults or abuse aimed at people"),
     "anger": _("Strong anger or frustration"),
