@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,16 +58,27 @@ class CorpusLine:
         return bool(self.emotions & NEGATIVE)
 
 
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, stripped tab-separated columns) of every line that is not a comment."""
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if raw.strip() and not raw.startswith("#"):
+            yield n, [p.strip() for p in raw.split("\t")]
+
+
+def _duplicate(seen: dict[str, int], text: str, n: int) -> str | None:
+    """The error for a text already seen (case and spaces ignored), None for a new one."""
+    key = " ".join(text.casefold().split())
+    first = seen.setdefault(key, n)
+    return f"duplicate of line {first}" if first != n else None
+
+
 def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
     """Return the lines of one corpus file and the list of errors (empty when it is valid)."""
     out: list[CorpusLine] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
     width = 0  # columns of the first line; every line of a file has the same
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        parts = [p.strip() for p in raw.split("\t")]
+    for n, parts in _rows(path):
         width = width or len(parts)
         if len(parts) not in (3, 4) or len(parts) != width:
             errors.append(
@@ -91,10 +103,8 @@ def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
             errors.append(f"{path.name}:{n}: negative sentiment without a negative emotion")
         if line.upset and sent == "positive":
             errors.append(f"{path.name}:{n}: positive sentiment with a negative emotion")
-        key = " ".join(text.casefold().split())
-        if key in seen:
-            errors.append(f"{path.name}:{n}: duplicate of line {seen[key]}")
-        seen[key] = n
+        if dup := _duplicate(seen, text, n):
+            errors.append(f"{path.name}:{n}: {dup}")
         out.append(line)
     return out, errors
 
@@ -119,18 +129,13 @@ def parse_hostility(path: Path) -> tuple[list[HostilityLine], list[str]]:
     out: list[HostilityLine] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        parts = [p.strip() for p in raw.split("\t")]
+    for n, parts in _rows(path):
         if len(parts) != 2 or not parts[0] or parts[1] not in ("hostile", "-"):
-            errors.append(f"{path.name}:{n}: expected text<TAB>hostile or text<TAB>-: {raw!r}")
+            errors.append(f"{path.name}:{n}: expected text<TAB>hostile or text<TAB>-: {parts!r}")
             continue
         text = parts[0]
-        key = " ".join(text.casefold().split())
-        if key in seen:
-            errors.append(f"{path.name}:{n}: duplicate of line {seen[key]}")
-        seen[key] = n
+        if dup := _duplicate(seen, text, n):
+            errors.append(f"{path.name}:{n}: {dup}")
         out.append(
             HostilityLine(text, parts[1] == "hostile", held_back(f"hostility-{path.stem}-{text}"))
         )

@@ -612,8 +612,7 @@ def _hostility_counts(p: Prepared, hp: float) -> bool:
     those words raise and which cannot read a negation, does not count either.  Intensity and
     escalation read the probability only when it counts.
     """
-    free = _free_hostile_cue(p)
-    if free:
+    if _free_hostile_cue(p):
         return True
     language = p.guess.language
     gate = HOSTILITY_MODEL_ONLY_MIN_P.get(pack_code_for(language), 0.0)
@@ -633,23 +632,30 @@ def _in_phrase(p: Prepared, category: str, lo: int, hi: int) -> bool:
     return any(m.entry.category == category and lo <= m.start < hi for m in p.matches)
 
 
+def _meant(p: Prepared, categories: frozenset[str]) -> Iterator[Match]:
+    """The matches of ``categories`` that the client says: not negated, not in quotes."""
+    quotes = _quoted_ranges(p.norm.text)
+    for m in p.matches:
+        if m.entry.category in categories and not _in_quotes(m, quotes) and not _negated(p, m):
+            yield m
+
+
 def _free_hostile_cue(p: Prepared) -> bool:
-    """An insult or profanity of the pack that is meant: not negated, not in quotes, and (an
-    insult) not said of oneself - in the same phrase as a first-person word of the pack
-    (``speaker``: "I feel like an idiot", "Osećam se kao idiot") with no second-person one."""
+    """An insult or profanity of the pack that is meant (see :func:`_meant`) and, an insult,
+    not said of oneself - in the same phrase as a first-person word of the pack (``speaker``:
+    "I feel like an idiot", "Osećam se kao idiot") with no second-person one."""
     if p.cats.isdisjoint(_HOSTILE_CUES):
         return False
-    t = p.norm.text
-    quotes = _quoted_ranges(t)
-    for m in p.matches:
-        if m.entry.category not in _HOSTILE_CUES or _in_quotes(m, quotes) or _negated(p, m):
-            continue
+    for m in _meant(p, _HOSTILE_CUES):
         if m.entry.category == "insult" and "speaker" in p.cats:
-            lo, hi = _phrase(t, m)
+            lo, hi = _phrase(p.norm.text, m)
             if _in_phrase(p, "speaker", lo, hi) and not _in_phrase(p, "addressee", lo, hi):
                 continue
         return True
     return False
+
+
+_INSULT = frozenset({"insult"})
 
 
 def _aimed_insult(p: Prepared) -> bool:
@@ -659,13 +665,7 @@ def _aimed_insult(p: Prepared) -> bool:
     if "insult" not in p.cats or "addressee" not in p.cats:
         return False
     t = p.norm.text
-    quotes = _quoted_ranges(t)
-    for m in p.matches:
-        if m.entry.category != "insult" or _in_quotes(m, quotes) or _negated(p, m):
-            continue
-        if _in_phrase(p, "addressee", *_phrase(t, m)):
-            return True
-    return False
+    return any(_in_phrase(p, "addressee", *_phrase(t, m)) for m in _meant(p, _INSULT))
 
 
 def _counted(p: Prepared, probs: dict[str, float], counts: bool | None = None) -> dict[str, float]:
