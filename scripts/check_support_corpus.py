@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,6 +44,7 @@ CORPUS_DIR = ROOT / "scripts" / "data" / "support_corpus"
 HOSTILITY_DIR = ROOT / "scripts" / "data" / "hostility_corpus"
 NEGATIVE = frozenset(EMOTIONS) - {"confusion", "gratitude", "joy"}
 SENTIMENTS = ("negative", "neutral", "positive")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,17 @@ def parse(path: Path) -> tuple[list[CorpusLine], list[str]]:
     return out, errors
 
 
-def read_corpus(path: Path) -> list[CorpusLine]:
-    """The lines of one corpus file; ValueError listing every bad line if any is wrong."""
-    lines, errors = parse(path)
+def _valid(parsed: tuple[list[T], list[str]]) -> list[T]:
+    """The lines of a parse; ValueError listing every bad line if any is wrong."""
+    lines, errors = parsed
     if errors:
         raise ValueError("\n".join(errors))
     return lines
+
+
+def read_corpus(path: Path) -> list[CorpusLine]:
+    """The lines of one corpus file; ValueError listing every bad line if any is wrong."""
+    return _valid(parse(path))
 
 
 @dataclass(frozen=True)
@@ -144,10 +151,7 @@ def parse_hostility(path: Path) -> tuple[list[HostilityLine], list[str]]:
 
 def read_hostility(path: Path) -> list[HostilityLine]:
     """The lines of one hostility-corpus file; ValueError listing every bad line if any is wrong."""
-    lines, errors = parse_hostility(path)
-    if errors:
-        raise ValueError("\n".join(errors))
-    return lines
+    return _valid(parse_hostility(path))
 
 
 def main(argv: list[str]) -> int:
