@@ -707,7 +707,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dataset", help="which dataset's rows apply to --csv")
     ap.add_argument("--only", nargs="*", help="limit to these datasets")
     ap.add_argument("--suite", choices=["analysis", "coach", "all", "support"], default="analysis")
-    ap.add_argument("--no-support", action="store_true", help="leave out the support-check block")
+    ap.add_argument(
+        "--no-support",
+        action="store_true",
+        help="leave out the support, complaint and hostility checks",
+    )
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a row fails")
     a = ap.parse_args(argv)
