@@ -35,6 +35,7 @@ POSITIVE = [
 NEGATIVE = [
     ("en", "This delay is killing me."),
     ("en", "I nearly died laughing at your last email."),
+    ("en", "The cake was to die for, the delivery was not."),
     ("en", "I am not going to kill myself over a parcel, relax."),
     ("en", 'The film was called "I will kill you" and the DVD never came.'),
     ("pl", "Umieram ze śmiechu."),
@@ -122,3 +123,60 @@ def test_model_only_signal_respects_the_idiom_guard() -> None:
     assert not quiet.crisis
     loud = analyze_message("I feel dead inside and I want it all to end.")
     assert any(c.kind == "self_harm" for c in loud.crisis)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "evidence"),
+    [
+        # Phones and mail programs write ’; many clients write no apostrophe at all.
+        ("I don’t want to live anymore.", "self_harm", "don’t want to live"),
+        ("i dont want to wake up tomorrow", "self_harm", "dont want to wake up"),
+        ("I can’t go on like this", "self_harm", "can’t go on"),
+        ("ill kill you when i see you", "violence", "ill kill you"),
+        ("You’re going to die for this.", "violence", "You’re going to die"),
+    ],
+)
+def test_typographic_and_missing_apostrophes_are_read(text: str, kind: str, evidence: str) -> None:
+    signals = [c for c in analyze_message(text, lang="en").crisis if c.kind == kind]
+    assert len(signals) == 1 and evidence in signals[0].span.text, signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wont hurt myself, dont worry, I just want my refund.",
+        "I’d never hurt anyone, but this is the fifth time I write.",
+        "We’ll see you outside the branch at ten for the handover? Thanks.",
+    ],
+)
+def test_negations_without_apostrophes_still_negate(text: str) -> None:
+    rules = [c for c in analyze_message(text, lang="en").crisis if not c.rule.startswith("model")]
+    assert not [c for c in rules if c.severity == "high"], rules
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "I have pills saved up and tonight I'm going to take them all."),
+        ("en", "My sleeping pills are on the table, I will swallow them all tonight."),
+    ],
+)
+def test_means_and_plan_together_are_self_harm(lang: str, text: str) -> None:
+    signals = [c for c in analyze_message(text, lang=lang).crisis if c.kind == "self_harm"]
+    assert signals and signals[0].severity == "high", signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The pills never arrived and the pharmacy says I have to wait until Friday.",
+        "I ordered three shirts in different colours and I will take them all.",
+        "The razor blades were blunt, so I will take them all back to the shop.",
+        "I will never swallow them all, I just need the right dose on the label.",
+        "My pills were delivered to the wrong address last week. "
+        + "It took the courier, the pharmacy, the call centre and two emails to sort it out, "
+        + "and now I have six boxes of vitamins I never ordered and want to take them all back.",
+    ],
+)
+def test_means_or_plan_alone_is_not_a_signal(text: str) -> None:
+    assert not analyze_message(text, lang="en").crisis

@@ -307,6 +307,21 @@ def _read_tsv(path: Path) -> list[Entry]:
     return entries
 
 
+# Forms that would be other common words once the apostrophe is gone ("we'll" -> "well").
+_APOSTROPHE_FREE_STOP = frozenset({"well", "were", "hell", "shell", "wed", "id", "its", "shed"})
+
+
+def _without_apostrophes(e: Entry) -> Entry | None:
+    """The entry as typed without apostrophes ("dont want to live", "ill kill you"), for packs
+    with ``apostrophe_free_forms``; ``None`` when it has none or a form would be another word."""
+    if not any("'" in t for t in e.pattern):
+        return None
+    pattern = tuple(t.replace("'", "") for t in e.pattern)
+    if any(t in _APOSTROPHE_FREE_STOP or not t.strip("*") for t in pattern):
+        return None
+    return Entry(pattern, e.category, e.weight, e.source)
+
+
 @dataclass(frozen=True)
 class Pack:
     code: str
@@ -366,14 +381,15 @@ def load_pack(code: str) -> Pack:
     entries: list[Entry] = []
     for p in sorted((root / "lexicons").glob("*.tsv")):
         entries.extend(_read_tsv(p))
+    negations = [str(w).casefold() for w in config.get("negations", [])]
+    if config.get("apostrophe_free_forms", False):
+        entries += [t for e in entries if (t := _without_apostrophes(e)) is not None]
+        negations += [n.replace("'", "") for n in negations if "'" in n]
     lex = Lexicon(
         entries,
         hebrew_prefixes=bool(config.get("hebrew_prefixes", False)),
         fold=bool(config.get("fold_diacritics", False)),
     )
-    negs = frozenset(
-        tuple(lex.forms_of(t)[0] for t in str(w).casefold().split())
-        for w in config.get("negations", [])
-    )
+    negs = frozenset(tuple(lex.forms_of(t)[0] for t in w.split()) for w in negations)
     version = f"{config.get('version', '0')}+{_hash_dir(root)}"
     return Pack(code, root, config, lex, version, negs)

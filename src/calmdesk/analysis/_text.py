@@ -2,9 +2,10 @@
 transliteration, word tokens and sentences.
 
 Everything the engine matches or featurises runs on a :class:`Normalized` text: NFKC,
-case-folded, Hebrew points (niqqud, cantillation) removed, zero-width and bidi controls
-removed, lone surrogates replaced by U+FFFD and - when ``translit=True`` - Serbian
-Cyrillic written in Latin.  ``Normalized.span(start, end)`` maps a span of the normalised
+case-folded, typographic apostrophes (’ ʼ) written as ', Hebrew points (niqqud,
+cantillation) removed, zero-width and bidi controls removed, lone surrogates replaced by
+U+FFFD and - when ``translit=True`` - Serbian Cyrillic written in Latin.
+``Normalized.span(start, end)`` maps a span of the normalised
 text back to the original string, so evidence always points at what the client wrote.
 
 Public helpers::
@@ -111,6 +112,11 @@ _DROP.update(range(0x2066, 0x206A))
 # Hebrew points and cantillation marks (keep maqaf 05BE, paseq 05C0, sof pasuq 05C3, 05C6).
 _DROP.update(c for c in range(0x0591, 0x05C8) if c not in (0x05BE, 0x05C0, 0x05C3, 0x05C6))
 
+# Apostrophes as phones, mail programs and word processors write them ("don’t", "I’ll",
+# "canʼt"): matched as the ASCII one, so "I don’t want to live" reads as "I don't want to live".
+# One character for one, so offsets are unchanged.
+_APOSTROPHES = {0x2019: "'", 0x02BC: "'", 0xFF07: "'"}
+
 _CACHE: dict[str, str] = {}
 _CACHE_TR: dict[str, str] = {}
 _TABLE: dict[int, str] = {}
@@ -131,6 +137,8 @@ def _map_char(ch: str, translit: bool) -> str:
     o = ord(ch)
     if o in _DROP:
         out = ""
+    elif o in _APOSTROPHES:
+        out = _APOSTROPHES[o]
     elif 0xD800 <= o <= 0xDFFF:
         out = "\ufffd"
     else:

@@ -79,7 +79,8 @@ __all__ = [
 # support-corpus retrain, the upset head and the frustration cues (fifth session).  1.2.0: the
 # complaint labels, the hostility corpus and the hostility gates (sixth session, ADR 0024).
 # 1.2.1: bare "again" is recurrence, not repeat contact.
-ENGINE_VERSION = "1.2.1"
+# 1.3.0: crisis pairs (a means and a plan together), apostrophes as typed, more crisis phrasings.
+ENGINE_VERSION = "1.3.0"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
 TAIL_CHARS = 5_000
@@ -109,7 +110,14 @@ CRISIS_KINDS = {
     "violence": ("violence", "high"),
     "violence_medium": ("violence", "medium"),
 }
-_CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom"})
+# Pack categories that are a crisis signal only together, within CRISIS_PAIR_WINDOW tokens of
+# each other: a means of self-harm ("pills", "tabletki", "כדורים") and the writer's act or plan
+# of using it ("take them all", "wszystkie wezmę", "לוקח את כולם").  Alone, neither is anything
+# ("the pills never arrived", "I'll take them all in blue").
+CRISIS_PAIRS = {("sh_means", "sh_act"): ("self_harm", "high")}
+CRISIS_PAIR_WINDOW = 20
+_PAIR_CATS = frozenset(c for pair in CRISIS_PAIRS for c in pair)
+_CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom", *_PAIR_CATS})
 _WORDS2 = re.compile(r"[^\W\d_]{2,}")
 _WORDS2_ASCII = re.compile(r"[A-Za-z][A-Za-z]+")
 _ELONGATED = re.compile(r"(\w)\1{3,}")
@@ -699,6 +707,38 @@ def _shift(s: CrisisSignal, k: int) -> CrisisSignal:
 _CRISIS_TARGET = {k: f"crisis.{k}" for k in ("self_harm", "violence")}
 
 
+def _crisis_pairs(kept: list[Match]) -> tuple[list[list[Match]], list[Match]]:
+    """Groups of paired matches (see CRISIS_PAIRS: each first half with the second halves near
+    it), and the matches that are no half of a pair."""
+    halves = [m for m in kept if m.entry.category in _PAIR_CATS]
+    if not halves:
+        return [], kept
+    groups: list[list[Match]] = []
+    for first, second in CRISIS_PAIRS:
+        for a in (m for m in halves if m.entry.category == first):
+            near = [
+                b
+                for b in halves
+                if b.entry.category == second
+                and min(abs(b.first - a.last), abs(a.first - b.last)) <= CRISIS_PAIR_WINDOW
+            ]
+            if near:
+                groups.append([a, *near])
+    rest = [m for m in kept if m.entry.category not in _PAIR_CATS]
+    return groups, rest
+
+
+def _crisis_kind(g: list[Match]) -> tuple[str, str]:
+    """(kind, severity) of a group of matches of one kind (a pair counts as its pair's)."""
+    cats = {m.entry.category for m in g}
+    for pair, ks in CRISIS_PAIRS.items():
+        if cats <= set(pair):
+            return ks
+    kind = CRISIS_KINDS[g[0].entry.category][0]
+    high = any(CRISIS_KINDS[m.entry.category][1] == "high" for m in g)
+    return kind, "high" if high else "medium"
+
+
 def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
     if p.cats.isdisjoint(_CRISIS_CATS):
         return ()
@@ -715,7 +755,8 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
         if _in_quotes(m, quotes) or _negated(p, m):
             continue
         kept.append(m)
-    if not kept:
+    pairs, kept = _crisis_pairs(kept)
+    if not kept and not pairs:
         return ()
     # "I will kill myself": the reflexive self-harm reading wins over a violence match inside it.
     selfharm = [m for m in kept if CRISIS_KINDS[m.entry.category][0] == "self_harm"]
@@ -740,11 +781,8 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
             gkind, gend = kind, m.end
     out: list[CrisisSignal] = []
     span = p.orig_span
-    for g in groups:
-        kind = CRISIS_KINDS[g[0].entry.category][0]
-        severity = (
-            "high" if any(CRISIS_KINDS[m.entry.category][1] == "high" for m in g) else "medium"
-        )
+    for g in groups + pairs:
+        kind, severity = _crisis_kind(g)
         sp = span(min(m.start for m in g), max(m.end for m in g))
         target = _CRISIS_TARGET[kind]
         ev = tuple(
