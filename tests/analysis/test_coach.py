@@ -216,3 +216,24 @@ def test_serbian_cyrillic_drafts_get_cyrillic_suggestions() -> None:
     for finding in lat.findings:
         for suggestion in finding.suggestions:
             assert script_of(suggestion.text) == "Latn", suggestion.text
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "That's our policy, I can't change it, and it's your fault you didn't read the terms.",
+        "I'm not allowed to do that. That's not my department.",
+        "As I've already said, you should've read the email.",
+    ],
+)
+def test_apostrophes_curly_or_left_out_find_the_same_rules(draft: str) -> None:
+    """Agents type "thats" and "its" in a hurry, and mail programs write ’: the rules are the
+    same as with the ASCII apostrophe."""
+
+    def rules(text: str) -> list[str]:
+        return sorted(f.rule_id for f in review_reply(text, lang="en").findings)
+
+    want = rules(draft)
+    assert want
+    assert rules(draft.replace("'", "’")) == want
+    assert rules(draft.replace("'", "")) == want

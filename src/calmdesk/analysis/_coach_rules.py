@@ -145,6 +145,17 @@ class CheckContext:
 # --------------------------------------------------------------------------- loading
 
 
+# An apostrophe of a pattern matches as typed: ' or ’ or none at all ("thats our policy", "its
+# your fault": drafts typed in a hurry) - inside a look-behind, which must keep a fixed width,
+# ' or ’ only.
+_APOSTROPHE = re.compile(r"\(\?<[!=][^()]*\)|'")
+
+
+def _apostrophe(m: re.Match[str]) -> str:
+    got = m.group()
+    return "['’]?" if got == "'" else got.replace("'", "['’]")
+
+
 def _compile(
     pattern: str, defs: Mapping[str, str], where: str, *, bounded: bool, prefix: str = ""
 ) -> re.Pattern[str]:
@@ -155,7 +166,8 @@ def _compile(
         return f"(?:{defs[name]})"
 
     body = re.sub(r"@([a-z_]+)", expand, pattern)
-    body = body.replace(" ?", r"\s*").replace(" ", r"\s+").replace("'", "['’]")
+    body = body.replace(" ?", r"\s*").replace(" ", r"\s+")
+    body = _APOSTROPHE.sub(_apostrophe, body)
     if bounded:
         body = rf"(?<!\w){prefix}(?:{body})(?!\w)"
     try:
