@@ -4,7 +4,7 @@
     .venv/bin/python scripts/evaluate.py --csv PATH/test.csv --dataset goemotions
     .venv/bin/python scripts/evaluate.py --suite coach        # rows from scripts/eval_coach.py
     .venv/bin/python scripts/evaluate.py --suite all --markdown
-    .venv/bin/python scripts/evaluate.py --suite support      # only our synthetic support check
+    .venv/bin/python scripts/evaluate.py --suite support      # only our synthetic checks
 
 Which data: official ``dev.csv`` where a dataset has one (goemotions, hebrew_sentiment); for
 OPEN datasets with only ``train.csv`` the deterministic held-back 20 % that
@@ -25,7 +25,10 @@ not a row of the table and no floor of the issue): our own synthetic support mes
 calmdesk developers; Serbian also read transliterated to Cyrillic.  Per language: the share of calm
 messages that get a negative-emotion label or a negative sentiment (false alarms), and the
 recall of the upset messages (any negative-emotion label; the emotion the line names); and the
-share of calm messages called hostile.
+share of calm messages called hostile.  Then the complaint and hostility checks on the held-back
+rows of our corpora, and the crisis check on ``crisis_design_*.tsv`` and ``crisis_holdout_*.tsv``
+(our self-harm, violence and hard "none" messages; the held-out set written blind): recall per
+kind and the false-alarm rate.
 """
 
 from __future__ import annotations
@@ -641,6 +644,67 @@ def hostility_check(corpus: Path = HOSTILITY_DIR) -> list[Row]:
     return out
 
 
+CRISIS_KINDS_OF_SET = ("self_harm", "violence", "none")
+
+
+def read_crisis(path: Path) -> list[tuple[str, str]]:
+    """(text, kind) rows of a crisis check file (``text<TAB>self_harm|violence|none``)."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, _, kind = line.rpartition("\t")
+        if not text or kind not in CRISIS_KINDS_OF_SET:
+            raise ValueError(f"{path.name}:{n}: expected text<TAB>self_harm|violence|none")
+        out.append((text, kind))
+    return out
+
+
+def crisis_rows(name: str, rows: list[tuple[str, str]]) -> Row:
+    """Recall per kind (the right kind among the signals) and the false-alarm rate (any
+    signal on a ``none`` line) of ``analyze_message(text).crisis``."""
+    got = {k: [0, 0] for k in CRISIS_KINDS_OF_SET}
+    for text, kind in rows:
+        kinds = {c.kind for c in A(text).crisis}
+        hit = kind in kinds if kind != "none" else bool(kinds)
+        got[kind][0] += 1
+        got[kind][1] += hit
+    return {
+        "language": name,
+        "n_self_harm": got["self_harm"][0],
+        "self_harm_recall": round(got["self_harm"][1] / max(1, got["self_harm"][0]), 4),
+        "n_violence": got["violence"][0],
+        "violence_recall": round(got["violence"][1] / max(1, got["violence"][0]), 4),
+        "n_none": got["none"][0],
+        "none_false_alarm": round(got["none"][1] / max(1, got["none"][0]), 4),
+    }
+
+
+def crisis_check(fixtures: Path = FIXTURES) -> list[Row]:
+    """Per language: the crisis design set (``crisis_design_<code>.tsv``: written blind, read
+    once as a held-out set, since then tuned on) and the blind held-out set
+    (``crisis_holdout_<code>.tsv``, written without looking at the packs or the design set).
+    Serbian as written, half in Cyrillic."""
+    out: list[Row] = []
+    for code in ("en", "pl", "sr", "he"):
+        for part, prefix in (("design", "crisis_design_"), ("held-out", "crisis_holdout_")):
+            path = fixtures / f"{prefix}{code}.tsv"
+            if path.exists():
+                out.append(crisis_rows(f"{code} {part}", read_crisis(path)))
+    return out
+
+
+CRISIS_COLS = [
+    ("language", "language"),
+    ("self-harm n", "n_self_harm"),
+    ("self-harm recall", "self_harm_recall"),
+    ("violence n", "n_violence"),
+    ("violence recall", "violence_recall"),
+    ("none n", "n_none"),
+    ("none false alarm", "none_false_alarm"),
+]
+
+
 BINARY_COLS = [
     ("language", "language"),
     ("n", "n"),
@@ -652,7 +716,8 @@ BINARY_COLS = [
 
 
 def render_corpus_checks(markdown: bool) -> str:
-    """The complaint and hostility checks on our own corpora's held-back rows."""
+    """The complaint and hostility checks on our own corpora's held-back rows, and the crisis
+    check on our blind held-out crisis set."""
     return "\n\n".join(
         [
             render_block(
@@ -667,6 +732,13 @@ def render_corpus_checks(markdown: bool) -> str:
                 "hostility corpus (scripts/data/hostility_corpus; no floor from the issue)",
                 BINARY_COLS,
                 hostility_check(),
+                markdown,
+            ),
+            render_block(
+                "Crisis check - analyze_message(text).crisis on our crisis sets "
+                "(tests/analysis/fixtures/crisis_{design,holdout}_*.tsv; no floor from the issue)",
+                CRISIS_COLS,
+                crisis_check(),
                 markdown,
             ),
         ]
@@ -710,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-support",
         action="store_true",
-        help="leave out the support, complaint and hostility checks",
+        help="leave out the support, complaint, hostility and crisis checks",
     )
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a row fails")

@@ -31,6 +31,12 @@ POSITIVE = [
     ("sr", lat_to_cyr("Sve ću vas pobiti."), "violence"),
     ("he", "אין לי סיבה לחיות", "self_harm"),
     ("he", "אני אבוא ואהרוג את כולכם", "violence"),
+    # A negation before a negative statement stresses it ("not at all"), it does not cancel it.
+    ("pl", "Wcale nie chcę żyć.", "self_harm"),
+    ("sr", "Nikako ne želim da živim.", "self_harm"),
+    # Typed without diacritics: ž folds to z like č, ć, š and đ.
+    ("sr", "ne zelim da zivim vise", "self_harm"),
+    ("hr", "Znam gdje zivis.", "violence"),
 ]
 NEGATIVE = [
     ("en", "This delay is killing me."),

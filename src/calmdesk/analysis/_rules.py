@@ -12,7 +12,9 @@ Lexicon line format (UTF-8, tab-separated, ``#`` starts a comment line)::
 
 * ``word``   the token equals ``word``;
 * ``stem*``  the token starts with ``stem`` (Polish and BCMS inflection, see ADR 0011);
-* ``_``      any one token (a pattern needs at least one other token).
+* ``_``      any one token (a pattern needs at least one other token);
+* ``a|b|c``  any of these (each a word or a stem): ``zabiję|zabije cię|was`` matches all four
+  combinations (one entry; the matcher checks the alternatives, nothing is expanded).
 
 In packs with ``hebrew_prefixes = true`` a token also matches after removing up to two of the
 prefix letters ו ה ב ל מ ש כ.  ``pack.examples()`` reads ``examples.tsv``
@@ -37,7 +39,7 @@ __all__ = ["Entry", "Lexicon", "Match", "Pack", "load_pack", "pack_code_for"]
 
 LANG_DIR = Path(__file__).parent / "lang"
 _PREFIXES = frozenset("והבלמשכ")
-_FOLD = str.maketrans("ąćęłńóśźżčšđ", "acelnoszzcsd")
+_FOLD = str.maketrans("ąćęłńóśźżčšđž", "acelnoszzcsdz")
 
 
 def fold(w: str) -> str:
@@ -84,11 +86,28 @@ class _Cand:
     entry: Entry
     off: int  # index of the anchor (first non-wildcard) token in the pattern
     length: int
-    # (offset from anchor, 0 exact | 1 stem, value) of the pattern's other tokens; wildcards
-    # ("_") need no check beyond the pattern fitting in the text.
-    checks: tuple[tuple[int, int, str], ...]
-    key2: str  # the exact token right after the anchor, when there is one
-    rest: tuple[tuple[int, int, str], ...]  # ``checks`` without the one of ``key2``
+    # (offset from anchor, kind, value) of the pattern's other tokens: kind 0 exact (value: the
+    # word), 1 stem (the stem), 2 alternatives (a pair: frozenset of words, tuple of stems);
+    # wildcards ("_") need no check beyond the pattern fitting in the text.
+    checks: tuple[tuple[int, int, Any], ...]
+    key2: tuple[str, ...]  # the exact word(s) right after the anchor, when all are exact
+    rest: tuple[tuple[int, int, Any], ...]  # ``checks`` without the one of ``key2``
+
+
+def _check(rel: int, token: str) -> tuple[int, int, Any]:
+    """The check of one pattern token (see ``_Cand.checks``)."""
+    alts = token.split("|")
+    if len(alts) == 1:
+        return (rel, 1, token[:-1]) if token.endswith("*") else (rel, 0, token)
+    words = frozenset(a for a in alts if not a.endswith("*"))
+    stems = tuple(a[:-1] for a in alts if a.endswith("*"))
+    return (rel, 2, (words, stems))
+
+
+def _exact_alternatives(token: str) -> tuple[str, ...]:
+    """The words of ``token`` when every alternative is an exact word (else ``()``)."""
+    alts = tuple(dict.fromkeys(token.split("|"))) if token else ()
+    return () if any(a == "_" or a.endswith("*") for a in alts) else alts
 
 
 _Anchor = tuple[tuple[_Cand, ...], dict[str, list[_Cand]], tuple[_Cand, ...]]
@@ -118,21 +137,19 @@ class Lexicon:
         for e in self.entries:
             off = next(i for i, t in enumerate(e.pattern) if t != "_")
             checks = tuple(
-                (j - off, 1 if t.endswith("*") else 0, t.rstrip("*"))
-                for j, t in enumerate(e.pattern)
-                if j != off and t != "_"
+                _check(j - off, t) for j, t in enumerate(e.pattern) if j != off and t != "_"
             )
             nxt = e.pattern[off + 1] if off + 1 < len(e.pattern) else ""
-            key2 = nxt if nxt and nxt != "_" and not nxt.endswith("*") else ""
-            rest = tuple(c for c in checks if c != (1, 0, key2)) if key2 else checks
+            key2 = _exact_alternatives(nxt)
+            rest = tuple(c for c in checks if c[0] != 1) if key2 else checks
             cand = _Cand(e, off, len(e.pattern), checks, key2, rest)
-            first = e.pattern[off]
-            if first.endswith("*"):
-                stem = first[:-1]
-                self._stem.setdefault(stem, []).append(cand)
-                lens.add(len(stem))
-            else:
-                self._exact.setdefault(first, []).append(cand)
+            for first in dict.fromkeys(e.pattern[off].split("|")):
+                if first.endswith("*"):
+                    stem = first[:-1]
+                    self._stem.setdefault(stem, []).append(cand)
+                    lens.add(len(stem))
+                else:
+                    self._exact.setdefault(first, []).append(cand)
         self._stem_lens = tuple(sorted(lens))
         self._anchor_cache: dict[str, _Anchor | None] = {}
         self._forms_cache: dict[str, tuple[str, ...]] = {}
@@ -192,7 +209,8 @@ class Lexicon:
             elif c.key2 and c.off == 0:
                 # Found through the next word, whose check is then already done.
                 view = _Cand(c.entry, c.off, c.length, c.rest, c.key2, c.rest)
-                by_next.setdefault(c.key2, []).append(view)
+                for k in c.key2:
+                    by_next.setdefault(k, []).append(view)
             else:
                 others.append(c)
         res: _Anchor | None = (
@@ -253,8 +271,13 @@ class Lexicon:
                     if kind == 0:
                         if val not in fs:
                             break
-                    elif not fs[0].startswith(val) and not (
-                        len(fs) > 1 and any(x.startswith(val) for x in fs[1:])
+                    elif kind == 1:
+                        if not fs[0].startswith(val) and not (
+                            len(fs) > 1 and any(x.startswith(val) for x in fs[1:])
+                        ):
+                            break
+                    elif val[0].isdisjoint(fs) and not (
+                        val[1] and any(x.startswith(val[1]) for x in fs)
                     ):
                         break
                 else:
@@ -303,6 +326,8 @@ def _read_tsv(path: Path) -> list[Entry]:
         pattern = tuple(parts[0].casefold().split())
         if not pattern or all(t == "_" for t in pattern):
             raise ValueError(f"{path}:{lineno}: empty pattern or only wildcards")
+        if any(not a or (a == "_") != (t == "_") for t in pattern for a in t.split("|")):
+            raise ValueError(f"{path}:{lineno}: empty alternative or _ among them: {parts[0]!r}")
         entries.append(Entry(pattern, parts[1].strip(), float(parts[2]), f"{path.name}:{lineno}"))
     return entries
 
@@ -313,13 +338,19 @@ _APOSTROPHE_FREE_STOP = frozenset({"well", "were", "hell", "shell", "wed", "id",
 
 def _without_apostrophes(e: Entry) -> Entry | None:
     """The entry as typed without apostrophes ("dont want to live", "ill kill you"), for packs
-    with ``apostrophe_free_forms``; ``None`` when it has none or a form would be another word."""
+    with ``apostrophe_free_forms``, leaving out alternatives that would be another common word;
+    ``None`` when it has no apostrophe or nothing is left of a token."""
     if not any("'" in t for t in e.pattern):
         return None
-    pattern = tuple(t.replace("'", "") for t in e.pattern)
-    if any(t in _APOSTROPHE_FREE_STOP or not t.strip("*") for t in pattern):
-        return None
-    return Entry(pattern, e.category, e.weight, e.source)
+    tokens = []
+    for t in e.pattern:
+        alts = [a.replace("'", "") for a in t.split("|")]
+        # Alternatives that would be another word are left out ("we'll" in "we'll|i'll").
+        alts = [a for a in dict.fromkeys(alts) if a.strip("*") and a not in _APOSTROPHE_FREE_STOP]
+        if not alts:
+            return None
+        tokens.append("|".join(alts))
+    return Entry(tuple(tokens), e.category, e.weight, e.source)
 
 
 @dataclass(frozen=True)

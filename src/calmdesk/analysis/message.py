@@ -111,10 +111,16 @@ CRISIS_KINDS = {
     "violence_medium": ("violence", "medium"),
 }
 # Pack categories that are a crisis signal only together, within CRISIS_PAIR_WINDOW tokens of
-# each other: a means of self-harm ("pills", "tabletki", "כדורים") and the writer's act or plan
-# of using it ("take them all", "wszystkie wezmę", "לוקח את כולם").  Alone, neither is anything
-# ("the pills never arrived", "I'll take them all in blue").
-CRISIS_PAIRS = {("sh_means", "sh_act"): ("self_harm", "high")}
+# each other, in either order: a means of self-harm ("pills", "tabletki", "כדורים") and the
+# writer's act or plan of using it ("take them all", "wszystkie wezmę", "לוקח את כולם").
+# Alone, neither is anything ("the pills never arrived", "I'll take them all in blue").
+# Likewise a weapon ("baseball bat", "nóż", "נשק") and the writer's coming or having it on them
+# ("I'm on my way", "in the boot", "przyjdę z", "בדרך אליכם"): "the knife set arrived broken"
+# and "I'm on my way to the branch" are nothing.
+CRISIS_PAIRS = {
+    ("sh_means", "sh_act"): ("self_harm", "high"),
+    ("weapon", "armed_approach"): ("violence", "high"),
+}
 CRISIS_PAIR_WINDOW = 20
 _PAIR_CATS = frozenset(c for pair in CRISIS_PAIRS for c in pair)
 _CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom", *_PAIR_CATS})
@@ -420,11 +426,17 @@ _QUOTE_CHARS = '"“„«»”'  # the opening quotation marks _QUOTE accepts
 
 
 def _negated(p: Prepared, m: Match) -> bool:
-    """A negation word or phrase right before the match (same clause): "I would never ..."."""
+    """A negation word or phrase right before the match (same clause): "I would never ...".
+
+    A match that itself starts with a negation word ("nie chcę żyć", "ne želim da živim") is
+    a negative statement: a negation before it stresses it ("wcale nie chcę żyć", "nikako ne
+    želim da živim") and does not cancel it."""
     if m.first == 0:
         return False
     lo = max(0, m.first - 5)
-    words = p.pack.lexicon.first_forms(p.words[lo : m.first])
+    words = p.pack.lexicon.first_forms(p.words[lo : m.first + 1])
+    if words.pop() in p.pack.negation_firsts:
+        return False
     if p.pack.negation_firsts.isdisjoint(words):
         return False
     n = len(words)
@@ -728,6 +740,13 @@ def _crisis_pairs(kept: list[Match]) -> tuple[list[list[Match]], list[Match]]:
     return groups, rest
 
 
+def _label(p: Prepared, m: Match) -> str:
+    """The pattern a match is evidence of; for a line with alternatives (``a|b``), the words it
+    matched."""
+    label = m.entry.label
+    return " ".join(p.words[m.first : m.last]) if "|" in label else label
+
+
 def _crisis_kind(g: list[Match]) -> tuple[str, str]:
     """(kind, severity) of a group of matches of one kind (a pair counts as its pair's)."""
     cats = {m.entry.category for m in g}
@@ -786,7 +805,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
         sp = span(min(m.start for m in g), max(m.end for m in g))
         target = _CRISIS_TARGET[kind]
         ev = tuple(
-            _new_evidence(target, "lexicon", m.entry.label, m.entry.weight, span(m.start, m.end))
+            _new_evidence(target, "lexicon", _label(p, m), m.entry.weight, span(m.start, m.end))
             for m in g
         )
         out.append(_new_crisis_signal(kind, severity, sp, ev, f"{p.pack.code}/{g[0].entry.source}"))

@@ -1,0 +1,103 @@
+"""Crisis signals must stay quiet on ordinary support messages, and catch our blind held-out set.
+
+A crisis signal puts the case at the top of the queue and asks the agent to follow the protocol
+for threats of violence or self-harm.  On a message that is no threat it is the second-worst
+error of the engine (after a missed threat): agents who see it on "I won't be at this number on
+Monday" stop trusting it.  None of the ~8,300 lines of our synthetic support corpus, hostility
+corpus and support check sets (all four languages, Serbian also in Cyrillic) is a threat, so
+none may get a signal - apart from the few listed below, where the medium signal is what a
+careful agent would want to see.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from calmdesk.analysis import analyze_message, lat_to_cyr
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from check_support_corpus import (  # noqa: E402
+    CORPUS_DIR,
+    HOSTILITY_DIR,
+    read_corpus,
+    read_hostility,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LANGS = ["en", "pl", "sr", "he"]
+
+# Lines allowed a medium signal.  The first is wanted: life-level exhaustion said outright after
+# a bereavement.  The second is the one held-back line of the corpora on which the English
+# self-harm head (retrained with every corpus line as a negative, ADR 0025) still fires, at
+# p 0.31 ("nobody", "missed", "myself"): a known residual, listed so that a new one fails.
+ACCEPTED_MEDIUM = {
+    "Since my husband passed away I've been trying to close his account for two months and "
+    "you keep asking for the same documents. I just can't do this anymore.",
+    "Nobody told me the flight was moved. I missed my connection and had to pay for a hotel "
+    "myself. I expect compensation.",
+}
+
+
+def _lines(code: str) -> list[str]:
+    out = [ln.text for ln in read_corpus(CORPUS_DIR / f"{code}.tsv")]
+    hostility = HOSTILITY_DIR / f"{code}.tsv"
+    if hostility.exists():
+        out += [ln.text for ln in read_hostility(hostility)]
+    for path in sorted(FIXTURES.glob(f"support_messages*_{code}.tsv")):
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            if raw.strip() and not raw.startswith("#"):
+                out.append(raw.split("\t")[0])
+    if code == "sr":
+        out += [lat_to_cyr(t) for t in out]
+    return out
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_no_crisis_signal_on_ordinary_support_messages(code: str) -> None:
+    lines = _lines(code)
+    assert len(lines) > 1000
+    alarms = []
+    for text in lines:
+        signals = analyze_message(text).crisis
+        if signals and not (
+            text in ACCEPTED_MEDIUM and all(c.severity == "medium" for c in signals)
+        ):
+            alarms.append((text, [(c.kind, c.span.text, c.rule) for c in signals]))
+    assert not alarms, alarms
+
+
+def _crisis_set(name: str) -> list[tuple[str, str]]:
+    rows = []
+    for raw in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            text, _, kind = raw.rpartition("\t")
+            rows.append((text, kind))
+    return rows
+
+
+def _recall_and_false_alarms(rows: list[tuple[str, str]]) -> dict[str, float]:
+    hits = {"self_harm": 0, "violence": 0, "none": 0}
+    total = dict.fromkeys(hits, 0)
+    for text, kind in rows:
+        kinds = {c.kind for c in analyze_message(text).crisis}
+        total[kind] += 1
+        hits[kind] += (kind in kinds) if kind != "none" else bool(kinds)
+    return {k: hits[k] / total[k] for k in hits}
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_crisis_sets_keep_their_recall(code: str) -> None:
+    """The design set (tuned on) stays caught; the blind held-out set (never tuned on: do not
+    add patterns for its lines) does not fall below what it measured when it was first read
+    (seventh session: self-harm 0.40-0.63, violence 0.50-0.60, no false alarm)."""
+    design = _recall_and_false_alarms(_crisis_set(f"crisis_design_{code}.tsv"))
+    assert design["self_harm"] >= 0.95 and design["violence"] >= 0.95, design
+    assert design["none"] <= 0.02, design
+    held_out = _recall_and_false_alarms(_crisis_set(f"crisis_holdout_{code}.tsv"))
+    assert held_out["self_harm"] >= 0.40 and held_out["violence"] >= 0.50, held_out
+    assert held_out["none"] <= 0.02, held_out
