@@ -50,7 +50,7 @@ def merge(lines: list[tuple[Slots, Key]]) -> list[tuple[Slots, Key]]:
                 first = members[0]
                 slots = lines[first][0]
                 union = frozenset().union(*(lines[m][0][i] for m in members))
-                lines[first] = (slots[:i] + (union,) + slots[i + 1 :], key)
+                lines[first] = ((*slots[:i], union, *slots[i + 1 :]), key)
                 drop.update(members[1:])
                 changed = True
             lines = [ln for n, ln in enumerate(lines) if n not in drop]
