@@ -27,8 +27,8 @@ from check_support_corpus import (  # noqa: E402
     read_corpus,
     read_hostility,
 )
+from evaluate import FIXTURES, crisis_rows, read_crisis, read_support  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures"
 LANGS = ["en", "pl", "sr", "he"]
 
 # Lines allowed a medium signal.  The first is wanted: life-level exhaustion said outright after
@@ -49,9 +49,7 @@ def _lines(code: str) -> list[str]:
     if hostility.exists():
         out += [ln.text for ln in read_hostility(hostility)]
     for path in sorted(FIXTURES.glob(f"support_messages*_{code}.tsv")):
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if raw.strip() and not raw.startswith("#"):
-                out.append(raw.split("\t")[0])
+        out += [text for text, _, _ in read_support(path)]
     if code == "sr":
         out += [lat_to_cyr(t) for t in out]
     return out
@@ -71,33 +69,14 @@ def test_no_crisis_signal_on_ordinary_support_messages(code: str) -> None:
     assert not alarms, alarms
 
 
-def _crisis_set(name: str) -> list[tuple[str, str]]:
-    rows = []
-    for raw in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
-        if raw.strip() and not raw.startswith("#"):
-            text, _, kind = raw.rpartition("\t")
-            rows.append((text, kind))
-    return rows
-
-
-def _recall_and_false_alarms(rows: list[tuple[str, str]]) -> dict[str, float]:
-    hits = {"self_harm": 0, "violence": 0, "none": 0}
-    total = dict.fromkeys(hits, 0)
-    for text, kind in rows:
-        kinds = {c.kind for c in analyze_message(text).crisis}
-        total[kind] += 1
-        hits[kind] += (kind in kinds) if kind != "none" else bool(kinds)
-    return {k: hits[k] / total[k] for k in hits}
-
-
 @pytest.mark.parametrize("code", LANGS)
 def test_crisis_sets_keep_their_recall(code: str) -> None:
     """The design set (tuned on) stays caught; the blind held-out set (never tuned on: do not
     add patterns for its lines) does not fall below what it measured when it was first read
     (seventh session: self-harm 0.40-0.63, violence 0.50-0.60, no false alarm)."""
-    design = _recall_and_false_alarms(_crisis_set(f"crisis_design_{code}.tsv"))
-    assert design["self_harm"] >= 0.95 and design["violence"] >= 0.95, design
-    assert design["none"] <= 0.02, design
-    held_out = _recall_and_false_alarms(_crisis_set(f"crisis_holdout_{code}.tsv"))
-    assert held_out["self_harm"] >= 0.40 and held_out["violence"] >= 0.50, held_out
-    assert held_out["none"] <= 0.02, held_out
+    design = crisis_rows("design", read_crisis(FIXTURES / f"crisis_design_{code}.tsv"))
+    assert design["self_harm_recall"] >= 0.95 and design["violence_recall"] >= 0.95, design
+    assert design["none_false_alarm"] <= 0.02, design
+    held_out = crisis_rows("held-out", read_crisis(FIXTURES / f"crisis_holdout_{code}.tsv"))
+    assert held_out["self_harm_recall"] >= 0.40 and held_out["violence_recall"] >= 0.50, held_out
+    assert held_out["none_false_alarm"] <= 0.02, held_out
