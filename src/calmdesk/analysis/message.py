@@ -719,14 +719,17 @@ def _shift(s: CrisisSignal, k: int) -> CrisisSignal:
 _CRISIS_TARGET = {k: f"crisis.{k}" for k in ("self_harm", "violence")}
 
 
-def _crisis_pairs(kept: list[Match]) -> tuple[list[list[Match]], list[Match]]:
-    """Groups of paired matches (see CRISIS_PAIRS: each first half with the second halves near
-    it), and the matches that are no half of a pair."""
+_Group = tuple[list[Match], tuple[str, str]]  # matches of one signal, (kind, severity)
+
+
+def _crisis_pairs(kept: list[Match]) -> tuple[list[_Group], list[Match]]:
+    """The signals of paired matches (see CRISIS_PAIRS: each first half with the second halves
+    near it), and the matches that are no half of a pair."""
     halves = [m for m in kept if m.entry.category in _PAIR_CATS]
     if not halves:
         return [], kept
-    groups: list[list[Match]] = []
-    for first, second in CRISIS_PAIRS:
+    groups: list[_Group] = []
+    for (first, second), kind in CRISIS_PAIRS.items():
         for a in (m for m in halves if m.entry.category == first):
             near = [
                 b
@@ -735,7 +738,7 @@ def _crisis_pairs(kept: list[Match]) -> tuple[list[list[Match]], list[Match]]:
                 and min(abs(b.first - a.last), abs(a.first - b.last)) <= CRISIS_PAIR_WINDOW
             ]
             if near:
-                groups.append([a, *near])
+                groups.append(([a, *near], kind))
     rest = [m for m in kept if m.entry.category not in _PAIR_CATS]
     return groups, rest
 
@@ -748,11 +751,7 @@ def _label(p: Prepared, m: Match) -> str:
 
 
 def _crisis_kind(g: list[Match]) -> tuple[str, str]:
-    """(kind, severity) of a group of matches of one kind (a pair counts as its pair's)."""
-    cats = {m.entry.category for m in g}
-    for pair, ks in CRISIS_PAIRS.items():
-        if cats <= set(pair):
-            return ks
+    """(kind, severity) of overlapping matches of one kind: high when one of them is."""
     kind = CRISIS_KINDS[g[0].entry.category][0]
     high = any(CRISIS_KINDS[m.entry.category][1] == "high" for m in g)
     return kind, "high" if high else "medium"
@@ -800,8 +799,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
             gkind, gend = kind, m.end
     out: list[CrisisSignal] = []
     span = p.orig_span
-    for g in groups + pairs:
-        kind, severity = _crisis_kind(g)
+    for g, (kind, severity) in [(g, _crisis_kind(g)) for g in groups] + pairs:
         sp = span(min(m.start for m in g), max(m.end for m in g))
         target = _CRISIS_TARGET[kind]
         ev = tuple(
