@@ -4,7 +4,9 @@
 
 Prints, in one run: import + first call time (fresh subprocess), analyze_message p50/p99 (wall
 time and the thread's CPU time, which is what the code costs on a free core) on
-texts of 50-1,000 characters in en, pl, sr (both scripts), he (one core, warm),
+texts of 50-1,000 characters in en, pl, sr (both scripts), he (one core, warm) made from our
+support corpus (see ``make_texts``; the same figures on texts made only of the packs' crisis-heavy
+examples follow as a worst case),
 analyze_many throughput, resident memory after analysing all four languages, and VADER's
 per-message time on the English texts with the ratio.  Targets (issue 3): p50 <= 1 ms,
 p99 <= 5 ms, >= 1,000 msg/s, import + first call <= 2 s, RSS <= 300 MB.
@@ -44,22 +46,47 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def make_texts(n: int, seed: int) -> list[tuple[str, str]]:
-    """(lang, text) pairs of 50-1,000 characters built from the packs' synthetic examples."""
+CORPUS_DIR = ROOT / "scripts" / "data" / "support_corpus"
+EXAMPLE_SHARE = 0.1  # share of the pieces of a "support" text taken from the pack examples
+
+
+def _corpus_lines(code: str) -> list[str]:
+    """The texts of our synthetic support corpus (scripts/data/support_corpus/<code>.tsv)."""
+    path = CORPUS_DIR / f"{code}.tsv"
+    return [
+        ln.split("\t", 1)[0]
+        for ln in path.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
+
+
+def make_texts(n: int, seed: int, mix: str = "support") -> list[tuple[str, str]]:
+    """(lang, text) pairs of 50-1,000 characters in en, pl, sr (both scripts) and he.
+
+    ``mix="support"`` (the one the targets are checked on): client messages of our synthetic
+    support corpus, calm and upset, with one piece in ten taken from the packs' examples (the
+    rows that test the rules: crisis lines, idioms, root causes), so that the rare rules run
+    too.  ``mix="examples"``: the packs' examples only.  Since the seventh session four in
+    five of them test crisis rules, so every text is full of threats and their guards: a
+    worst case, printed beside the targets for comparison, not what a desk receives.
+    """
     from calmdesk.analysis import lat_to_cyr
     from calmdesk.analysis._rules import load_pack
 
     rnd = random.Random(seed)
-    pools = {c: [t for t, _, _ in load_pack(c).examples()] for c in ("en", "pl", "sr", "he")}
+    codes = ("en", "pl", "sr", "he")
+    examples = {c: [t for t, _, _ in load_pack(c).examples()] for c in codes}
+    corpus = {c: _corpus_lines(c) if mix == "support" else [] for c in codes}
     out: list[tuple[str, str]] = []
     langs = ["en", "pl", "sr", "sr-Cyrl", "he"]
     for i in range(n):
         lang = langs[i % len(langs)]
-        pool = pools["sr" if lang.startswith("sr") else lang]
+        code = "sr" if lang.startswith("sr") else lang
         target = rnd.randint(50, 1000)
         parts: list[str] = []
         while sum(len(p) + 1 for p in parts) < target:
-            parts.append(rnd.choice(pool))
+            from_examples = not corpus[code] or rnd.random() < EXAMPLE_SHARE
+            parts.append(rnd.choice(examples[code] if from_examples else corpus[code]))
         text = " ".join(parts)[:target]
         out.append((lang, lat_to_cyr(text) if lang == "sr-Cyrl" else text))
     return out
@@ -132,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     mean_len = statistics.mean(len(t) for _, t in texts)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"calmdesk.analysis benchmark: {len(texts)} texts, 50-1,000 chars (mean {mean_len:.0f}),"
+        f"calmdesk.analysis benchmark: {len(texts)} support texts, 50-1,000 chars"
+        f" (mean {mean_len:.0f}),"
         f" one core, warm; load average {load:.2f} on {os.cpu_count()} CPUs"
     )
     print("wall = elapsed time; cpu = this thread's CPU time (what the code costs on a free core)")
@@ -150,6 +178,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.mean(every_cpu):10.3f}"
     )
     print(f"analyze_many: {many_per_s:,.0f} messages/s wall, {many_cpu_per_s:,.0f} per CPU-second")
+    dense = make_texts(max(1, a.n // 2), a.seed, mix="examples")
+    for _, t in dense:
+        analyze_message(t)
+    d_cpu: list[float] = []
+    for _, t in dense:
+        c0 = time.thread_time()
+        analyze_message(t)
+        d_cpu.append((time.thread_time() - c0) * 1000)
+    c0 = time.thread_time()
+    n_dense = sum(1 for _ in analyze_many(t for _, t in dense))
+    dense_per_s = n_dense / max(1e-9, time.thread_time() - c0)
+    print(
+        f"worst case, {len(dense)} texts of pack examples only (crisis-dense; no target): cpu p50"
+        f" {pct(d_cpu, 0.5):.3f} ms, p99 {pct(d_cpu, 0.99):.3f} ms, mean"
+        f" {statistics.mean(d_cpu):.3f} ms; analyze_many {dense_per_s:,.0f} per CPU-second"
+    )
     print(f"import + first call: {first:.2f} s (best of 3 fresh processes)")
     print(f"RSS after analysing en, pl, sr (Latn+Cyrl), he: {rss:.0f} MB")
     checks = {
