@@ -90,8 +90,12 @@ class _Cand:
     # word), 1 stem (the stem), 2 alternatives (a pair: frozenset of words, tuple of stems);
     # wildcards ("_") need no check beyond the pattern fitting in the text.
     checks: tuple[tuple[int, int, Any], ...]
-    key2: tuple[str, ...]  # the exact word(s) right after the anchor, when all are exact
-    rest: tuple[tuple[int, int, Any], ...]  # ``checks`` without the one of ``key2``
+    # The nearest later pattern token whose alternatives are all exact words: its offset from
+    # the anchor and its words (the candidate is found through that word: most candidates
+    # never get checked), or (0, ()) when there is none.
+    key_rel: int
+    keys: tuple[str, ...]
+    rest: tuple[tuple[int, int, Any], ...]  # ``checks`` without the one of ``keys``
 
 
 def _check(rel: int, token: str) -> tuple[int, int, Any]:
@@ -110,7 +114,9 @@ def _exact_alternatives(token: str) -> tuple[str, ...]:
     return () if any(a == "_" or a.endswith("*") for a in alts) else alts
 
 
-_Anchor = tuple[tuple[_Cand, ...], dict[str, list[_Cand]], tuple[_Cand, ...]]
+# (single-token candidates, ((offset, {word there: candidates}), ...), the other candidates)
+_Keyed = tuple[tuple[int, dict[str, tuple[_Cand, ...]]], ...]
+_Anchor = tuple[tuple[_Cand, ...], _Keyed, tuple[_Cand, ...]]
 
 
 def _fold_pat(p: str) -> str:
@@ -139,10 +145,15 @@ class Lexicon:
             checks = tuple(
                 _check(j - off, t) for j, t in enumerate(e.pattern) if j != off and t != "_"
             )
-            nxt = e.pattern[off + 1] if off + 1 < len(e.pattern) else ""
-            key2 = _exact_alternatives(nxt)
-            rest = tuple(c for c in checks if c[0] != 1) if key2 else checks
-            cand = _Cand(e, off, len(e.pattern), checks, key2, rest)
+            key_rel = 0
+            keys: tuple[str, ...] = ()
+            for j in range(off + 1, len(e.pattern)):
+                keys = _exact_alternatives(e.pattern[j])
+                if keys:
+                    key_rel = j - off
+                    break
+            rest = tuple(c for c in checks if c[0] != key_rel) if keys else checks
+            cand = _Cand(e, off, len(e.pattern), checks, key_rel, keys, rest)
             for first in dict.fromkeys(e.pattern[off].split("|")):
                 if first.endswith("*"):
                     stem = first[:-1]
@@ -151,6 +162,9 @@ class Lexicon:
                 else:
                     self._exact.setdefault(first, []).append(cand)
         self._stem_lens = tuple(sorted(lens))
+        # File order of the entries: of two entries of one category matching the same tokens
+        # with the same weight, the earlier line is the evidence (whatever order found them).
+        self._rank = {id(e): k for k, e in enumerate(self.entries)}
         self._anchor_cache: dict[str, _Anchor | None] = {}
         self._forms_cache: dict[str, tuple[str, ...]] = {}
 
@@ -197,7 +211,7 @@ class Lexicon:
                 if g:
                     cands.extend(g)
         singles: list[_Cand] = []
-        by_next: dict[str, list[_Cand]] = {}
+        keyed: dict[int, dict[str, list[_Cand]]] = {}
         others: list[_Cand] = []
         seen: set[int] = set()
         for c in cands:
@@ -206,15 +220,19 @@ class Lexicon:
             seen.add(id(c))
             if c.length == 1:
                 singles.append(c)
-            elif c.key2 and c.off == 0:
-                # Found through the next word, whose check is then already done.
-                view = _Cand(c.entry, c.off, c.length, c.rest, c.key2, c.rest)
-                for k in c.key2:
-                    by_next.setdefault(k, []).append(view)
+            elif c.keys:
+                # Found through its key word, whose check is then already done.
+                view = _Cand(c.entry, c.off, c.length, c.rest, c.key_rel, c.keys, c.rest)
+                table = keyed.setdefault(c.key_rel, {})
+                for k in c.keys:
+                    table.setdefault(k, []).append(view)
             else:
                 others.append(c)
+        by_rel: _Keyed = tuple(
+            (rel, {k: tuple(v) for k, v in table.items()}) for rel, table in sorted(keyed.items())
+        )
         res: _Anchor | None = (
-            (tuple(singles), by_next, tuple(others)) if singles or by_next or others else None
+            (tuple(singles), by_rel, tuple(others)) if singles or by_rel or others else None
         )
         self._anchor_cache[w] = res  # bounded by match(), never cleared mid-match
         return res
@@ -248,19 +266,22 @@ class Lexicon:
         fc, fget = self._forms_cache, self._forms
         append = out.append
         for i in hits:
-            singles, by_next, others = anchors[i]  # type: ignore[misc]
+            singles, keyed, others = anchors[i]  # type: ignore[misc]
             if singles:
                 t = tokens[i]
                 ts, te = t.start, t.end
                 for c in singles:
                     append(_new_match(Match, (c.entry, i, i + 1, ts, te)))
             todo: tuple[_Cand, ...] = others
-            if by_next and i + 1 < n:
-                wn = words[i + 1]
-                for f in fc.get(wn) or fget(wn):
-                    g = by_next.get(f)
+            for rel, table in keyed:
+                j = i + rel
+                if j >= n:
+                    break
+                wj = words[j]
+                for f in fc.get(wj) or fget(wj):
+                    g = table.get(f)
                     if g:
-                        todo = todo + tuple(g)
+                        todo = todo + g
             for c in todo:
                 s0 = i - c.off
                 if s0 < 0 or s0 + c.length > n:
@@ -285,18 +306,21 @@ class Lexicon:
                     append(_new_match(Match, (c.entry, s0, e + 1, tokens[s0].start, tokens[e].end)))
         if categories is not None:
             out = [m for m in out if m.entry.category in categories]
-        return _dedupe(out)
+        return _dedupe(out, self._rank)
 
 
 _BY_POSITION = itemgetter(3, 4)  # Match.start, Match.end
 
 
-def _dedupe(ms: list[Match]) -> list[Match]:
-    """Drop a match covered by a longer match of the same category, and exact duplicates."""
+def _dedupe(ms: list[Match], rank: dict[int, int]) -> list[Match]:
+    """Drop a match covered by a longer match of the same category, and exact duplicates (of
+    two entries matching the same tokens, the one of higher weight, then the earlier line)."""
     if len(ms) < 2:
         return ms
-    # Sorted by (category, start, longest first); the sort is stable, like list.sort.
-    keys = [(m.entry.category, m.start, m.start - m.end) for m in ms]
+    # Sorted by (category, start, longest first, strongest first, file order).
+    keys = [
+        (m.entry.category, m.start, m.start - m.end, -m.entry.weight, rank[id(m.entry)]) for m in ms
+    ]
     keep: list[Match] = []
     last: Match | None = None
     for i in sorted(range(len(ms)), key=keys.__getitem__):
