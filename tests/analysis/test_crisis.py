@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calmdesk.analysis import analyze_message, lat_to_cyr
+from calmdesk.analysis.message import CRISIS_OTHER_PACKS_BELOW
 
 POSITIVE = [
     ("en", "i'm going to kill myself if this keeps happening", "self_harm"),
@@ -186,3 +187,28 @@ def test_means_and_plan_together_are_self_harm(lang: str, text: str) -> None:
 )
 def test_means_or_plan_alone_is_not_a_signal(text: str) -> None:
     assert not analyze_message(text, lang="en").crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "pack"),
+    [
+        # Read as Serbian (confidence 0.63): the English rules find the threat all the same.
+        ("I am prepared to use violence if necessary.", "violence", "en"),
+        # Serbian without diacritics, read with low confidence.
+        ("ja cu te ubiti", "violence", "sr"),
+    ],
+)
+def test_uncertain_latin_language_is_scanned_with_every_latin_pack(
+    text: str, kind: str, pack: str
+) -> None:
+    res = analyze_message(text)
+    assert [c.kind for c in res.crisis] == [kind], res.crisis
+    assert res.crisis[0].rule.startswith(f"{pack}/"), res.crisis[0].rule
+
+
+def test_confident_language_is_scanned_with_its_own_pack_only() -> None:
+    """A confident Polish message is not matched against the English or Serbian crisis rules
+    (their cost is spent only where the language is in doubt)."""
+    res = analyze_message("Zamówiłem nóż kuchenny i przyszedł połamany, proszę o zwrot pieniędzy.")
+    assert res.language == "pl" and res.language_confidence >= CRISIS_OTHER_PACKS_BELOW
+    assert res.crisis == ()

@@ -80,7 +80,8 @@ __all__ = [
 # complaint labels, the hostility corpus and the hostility gates (sixth session, ADR 0024).
 # 1.2.1: bare "again" is recurrence, not repeat contact.
 # 1.3.0: crisis pairs (a means and a plan together), apostrophes as typed, more crisis phrasings.
-ENGINE_VERSION = "1.3.0"
+# 1.4.0: a Latin message of uncertain language is scanned with every Latin pack's crisis rules.
+ENGINE_VERSION = "1.4.0"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
 TAIL_CHARS = 5_000
@@ -589,12 +590,73 @@ def _quoted_ranges(text: str) -> list[tuple[int, int]]:
     return [(q.start(1), q.end(1)) for q in _QUOTE.finditer(text)]
 
 
+# Below this language confidence a Latin-script message is also scanned with the crisis rules
+# of the other Latin packs: "I am prepared to use violence if necessary." was read as Serbian
+# (0.63), and a threat must not be missed because the language was.
+CRISIS_OTHER_PACKS_BELOW = 0.75
+_LATIN_PACKS = ("en", "pl", "sr")
+
+
 def crisis_signals(p: Prepared) -> tuple[CrisisSignal, ...]:
     """Rule-based crisis signals over the whole message (not only the bounded part)."""
     if p.truncated:
         full = prepare_crisis_text(p.original)
         return tuple(s for part in full for s in part)
-    return _crisis_in(p)
+    found = _crisis_in(p)
+    if p.script == "Latn" and p.guess.confidence < CRISIS_OTHER_PACKS_BELOW:
+        found = _merge_signals(found, _crisis_other_packs(p))
+    return found
+
+
+def _crisis_other_packs(p: Prepared) -> list[CrisisSignal]:
+    """Crisis signals of the Latin packs other than ``p``'s (its tokens matched again)."""
+    out: list[CrisisSignal] = []
+    for code in _LATIN_PACKS:
+        if code == p.pack.code:
+            continue
+        pack = load_pack(code)
+        matches = [
+            m
+            for m in pack.lexicon.match(p.tokens, words=p.words)
+            if m.entry.category in _CRISIS_CATS
+        ]
+        if not matches:
+            continue
+        other = Prepared(
+            p.original,
+            p.text,
+            p.ranges,
+            p.truncated,
+            p.norm,
+            p.tokens,
+            None,
+            p.script,
+            p.guess,
+            pack,
+            matches,
+            {},
+            None,
+            p.words,
+        )
+        out.extend(_crisis_in(other))
+    return out
+
+
+def _merge_signals(
+    found: tuple[CrisisSignal, ...], more: list[CrisisSignal]
+) -> tuple[CrisisSignal, ...]:
+    """``found`` and the signals of ``more`` that overlap none of the same kind."""
+    if not more:
+        return found
+    out = list(found)
+    for s in more:
+        if not any(
+            o.kind == s.kind and o.span.start < s.span.end and s.span.start < o.span.end
+            for o in out
+        ):
+            out.append(s)
+    out.sort(key=lambda c: c.span.start)
+    return tuple(out)
 
 
 def prepare_crisis_text(text: str) -> list[tuple[CrisisSignal, ...]]:
