@@ -602,6 +602,12 @@ def crisis_signals(p: Prepared) -> tuple[CrisisSignal, ...]:
     if p.truncated:
         full = prepare_crisis_text(p.original)
         return tuple(s for part in full for s in part)
+    return _crisis_all_packs(p)
+
+
+def _crisis_all_packs(p: Prepared) -> tuple[CrisisSignal, ...]:
+    """:func:`_crisis_in`, and for a Latin text of uncertain language the signals of the other
+    Latin packs' crisis rules too."""
     found = _crisis_in(p)
     if p.script == "Latn" and p.guess.confidence < CRISIS_OTHER_PACKS_BELOW:
         found = _merge_signals(found, _crisis_other_packs(p))
@@ -615,11 +621,7 @@ def _crisis_other_packs(p: Prepared) -> list[CrisisSignal]:
         if code == p.pack.code:
             continue
         pack = load_pack(code)
-        matches = [
-            m
-            for m in pack.lexicon.match(p.tokens, words=p.words)
-            if m.entry.category in _CRISIS_CATS
-        ]
+        matches = pack.lexicon.match(p.tokens, _CRISIS_CATS, words=p.words)
         if not matches:
             continue
         other = Prepared(
@@ -667,7 +669,7 @@ def prepare_crisis_text(text: str) -> list[tuple[CrisisSignal, ...]]:
     for start in range(0, max(limit, 1), step):
         chunk = text[start : start + width]
         sub = prepare(chunk)
-        sigs = _crisis_in(sub)
+        sigs = _crisis_all_packs(sub)
         out.append(tuple(_shift(s, start) for s in sigs))
         if start + width >= limit:
             break
