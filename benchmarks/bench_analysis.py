@@ -128,6 +128,29 @@ def pct(xs: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
+def time_texts(
+    texts: list[tuple[str, str]],
+) -> tuple[dict[str, list[float]], dict[str, list[float]], float, float]:
+    """Warm, then time ``analyze_message`` on each text (wall and CPU ms, by language) and
+    ``analyze_many`` over all of them (messages per wall second and per CPU-second)."""
+    from calmdesk.analysis import analyze_many, analyze_message
+
+    for _, t in texts:  # warm every language and the token caches
+        analyze_message(t)
+    lat: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+    for lang, t in texts:
+        c0, t0 = time.thread_time(), time.perf_counter()
+        analyze_message(t)
+        lat.setdefault(lang, []).append((time.perf_counter() - t0) * 1000)
+        cpu.setdefault(lang, []).append((time.thread_time() - c0) * 1000)
+    c0, t0 = time.thread_time(), time.perf_counter()
+    n_many = sum(1 for _ in analyze_many(t for _, t in texts))
+    per_s = n_many / (time.perf_counter() - t0)
+    cpu_per_s = n_many / max(1e-9, time.thread_time() - c0)
+    return lat, cpu, per_s, cpu_per_s
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000)
@@ -136,26 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     first = first_call_seconds()
-    from calmdesk.analysis import analyze_many, analyze_message
+    from calmdesk.analysis import analyze_message
 
     texts = make_texts(a.n, a.seed)
-    for _, t in texts:  # warm every language and the token caches
-        analyze_message(t)
+    lat, cpu, many_per_s, many_cpu_per_s = time_texts(texts)
     rss = rss_mb()
-    lat: dict[str, list[float]] = {}
-    cpu: dict[str, list[float]] = {}
-    for lang, t in texts:
-        c0, t0 = time.thread_time(), time.perf_counter()
-        analyze_message(t)
-        lat.setdefault(lang, []).append((time.perf_counter() - t0) * 1000)
-        cpu.setdefault(lang, []).append((time.thread_time() - c0) * 1000)
     every = [x for v in lat.values() for x in v]
     every_cpu = [x for v in cpu.values() for x in v]
-    c0, t0 = time.thread_time(), time.perf_counter()
-    n_many = sum(1 for _ in analyze_many(t for _, t in texts))
-    many_per_s = n_many / (time.perf_counter() - t0)
-    many_cpu_per_s = n_many / max(1e-9, time.thread_time() - c0)
-    rss = max(rss, rss_mb())
     mean_len = statistics.mean(len(t) for _, t in texts)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
@@ -179,16 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"analyze_many: {many_per_s:,.0f} messages/s wall, {many_cpu_per_s:,.0f} per CPU-second")
     dense = make_texts(max(1, a.n // 2), a.seed, mix="examples")
-    for _, t in dense:
-        analyze_message(t)
-    d_cpu: list[float] = []
-    for _, t in dense:
-        c0 = time.thread_time()
-        analyze_message(t)
-        d_cpu.append((time.thread_time() - c0) * 1000)
-    c0 = time.thread_time()
-    n_dense = sum(1 for _ in analyze_many(t for _, t in dense))
-    dense_per_s = n_dense / max(1e-9, time.thread_time() - c0)
+    _, d_cpu_by_lang, _, dense_per_s = time_texts(dense)
+    d_cpu = [x for v in d_cpu_by_lang.values() for x in v]
     print(
         f"worst case, {len(dense)} texts of pack examples only (crisis-dense; no target): cpu p50"
         f" {pct(d_cpu, 0.5):.3f} ms, p99 {pct(d_cpu, 0.99):.3f} ms, mean"
