@@ -96,15 +96,18 @@ def _require_free_port(host: str, port: int) -> None:
         )
 
 
-def _wait_for_http(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> bool:
+def _wait_for_http(
+    host: str, port: int, timeout: float, proc: subprocess.Popen[bytes], stop: _StopSignals
+) -> bool:
     """Wait until the server answers a real HTTP request (gunicorn's master opens the port
-    before its workers have loaded the application, so an open port is not enough)."""
+    before its workers have loaded the application, so an open port is not enough). False when
+    the server exits, the time runs out or a stop is requested."""
     import urllib.error
     import urllib.request
 
     url = f"http://{host}:{port}/login/"
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.requested:
         if proc.poll() is not None:
             return False
         try:
@@ -151,21 +154,36 @@ def _worker_argv(extra: Sequence[str] = ()) -> list[str]:
     return [sys.executable, "-m", "calmdesk.cli", "manage", "db_worker", *extra]
 
 
-def _run_together(procs: list[subprocess.Popen[bytes]]) -> int:
-    """Wait until one process ends or Ctrl-C arrives, then stop all of them cleanly."""
-    stopping = False
+class _StopSignals:
+    """Turns Ctrl-C and SIGTERM into a flag for as long as it is entered.
 
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+    Enter it before the first child process starts: a Ctrl-C that arrives while the banner is
+    printed, or before the web server answers, then stops every child cleanly instead of raising
+    KeyboardInterrupt past them (exit 130, children left to the process group's signal)."""
 
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, object] = {}
+
+    def _stop(self, _signum: int, _frame: object) -> None:
+        self.requested = True
+
+    def __enter__(self) -> _StopSignals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._stop)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def _run_together(procs: list[subprocess.Popen[bytes]], stop: _StopSignals) -> int:
+    """Wait until one process ends or a stop is requested, then stop all of them cleanly."""
     try:
-        while not stopping and all(p.poll() is None for p in procs):
+        while not stop.requested and all(p.poll() is None for p in procs):
             time.sleep(0.2)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -176,7 +194,7 @@ def _run_together(procs: list[subprocess.Popen[bytes]]) -> int:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-    if stopping:
+    if stop.requested:
         return EXIT_OK
     failed = [p for p in procs if p.returncode not in (0, None, -signal.SIGTERM)]
     return EXIT_FAILURE if failed else EXIT_OK
@@ -211,32 +229,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     env = _child_env()
     env["CALMDESK_DATA_DIR"] = str(settings.DATA_DIR)
-    web = subprocess.Popen(_gunicorn_argv(host, args.port, 2, 4), env=env)
-    worker = subprocess.Popen(_worker_argv(), env=env)
-    sweeper = subprocess.Popen(
-        [sys.executable, "-m", "calmdesk.cli", "tick", "--every", "60"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    if not _wait_for_http(host, args.port, 120, web):
-        _run_together([web, worker, sweeper])
-        raise CliError("the web server did not start; see the messages above")
-    url = f"http://{host}:{args.port}/"
-    print("", flush=True)
-    print(f"  calmdesk is running at {url}", flush=True)
-    print("  demo logins (demo passwords, for this demo only):", flush=True)
-    for login in demo_logins():
-        print(
-            f"    {login.username:<14} {login.password:<16} {login.role:<10} "
-            f"{login.team:<28} {login.language}",
-            flush=True,
+    with _StopSignals() as stop:
+        web = subprocess.Popen(_gunicorn_argv(host, args.port, 2, 4), env=env)
+        worker = subprocess.Popen(_worker_argv(), env=env)
+        sweeper = subprocess.Popen(
+            [sys.executable, "-m", "calmdesk.cli", "tick", "--every", "60"],
+            env=env,
+            stdout=subprocess.DEVNULL,
         )
-    print("  press Ctrl-C to stop the server and the task worker", flush=True)
-    if args.open_browser:
-        import webbrowser
+        procs = [web, worker, sweeper]
+        if not _wait_for_http(host, args.port, 120, web, stop):
+            code = _run_together(procs, stop)
+            if stop.requested:
+                return code
+            raise CliError("the web server did not start; see the messages above")
+        url = f"http://{host}:{args.port}/"
+        print("", flush=True)
+        print(f"  calmdesk is running at {url}", flush=True)
+        print("  demo logins (demo passwords, for this demo only):", flush=True)
+        for login in demo_logins():
+            print(
+                f"    {login.username:<14} {login.password:<16} {login.role:<10} "
+                f"{login.team:<28} {login.language}",
+                flush=True,
+            )
+        print("  press Ctrl-C to stop the server and the task worker", flush=True)
+        if args.open_browser:
+            import webbrowser
 
-        webbrowser.open(url)
-    return _run_together([web, worker, sweeper])
+            webbrowser.open(url)
+        return _run_together(procs, stop)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -249,15 +271,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.migrate:
         _migrate()
     call_command("collectstatic", interactive=False, verbosity=0)
-    procs = [
-        subprocess.Popen(
-            _gunicorn_argv(args.host, args.port, args.workers, args.threads), env=_child_env()
-        )
-    ]
-    if args.with_worker:
-        procs.append(subprocess.Popen(_worker_argv(), env=_child_env()))
-    print(f"calmdesk serving on http://{args.host}:{args.port}/", flush=True)
-    return _run_together(procs)
+    with _StopSignals() as stop:
+        procs = [
+            subprocess.Popen(
+                _gunicorn_argv(args.host, args.port, args.workers, args.threads), env=_child_env()
+            )
+        ]
+        if args.with_worker:
+            procs.append(subprocess.Popen(_worker_argv(), env=_child_env()))
+        print(f"calmdesk serving on http://{args.host}:{args.port}/", flush=True)
+        return _run_together(procs, stop)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

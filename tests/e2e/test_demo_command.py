@@ -118,6 +118,44 @@ def test_two_demos_side_by_side_serve_login_and_stop_cleanly(demo_pair) -> None:
             fetch(f"http://127.0.0.1:{demo.port}/")
 
 
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_demo_alone_while_the_server_loads_stops_every_child(
+    tmp_path: Path,
+) -> None:
+    """A Ctrl-C that reaches only the demo process (a supervisor's SIGINT, not the terminal's
+    process group) before the web server answers: exit 0 and no child left behind. It used to
+    raise KeyboardInterrupt out of the wait (exit 130) with gunicorn, the worker and the sweeper
+    still running."""
+    demo = Demo(free_port(), tmp_path)
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_S + 120
+        while not any("outgoing emails are written to" in line for line in demo.lines):
+            assert demo.proc.poll() is None, "\n".join(demo.lines[-40:])
+            assert time.monotonic() < deadline, "\n".join(demo.lines[-40:])
+            time.sleep(0.05)
+        time.sleep(1.0)  # the children are started; gunicorn has not loaded the app yet
+        assert not any("calmdesk is running at" in line for line in demo.lines)
+        os.kill(demo.proc.pid, signal.SIGINT)
+        assert demo.proc.wait(timeout=60) == 0, "\n".join(demo.lines[-40:])
+        gone_by = time.monotonic() + 20
+        while group_alive(demo.proc.pid) and time.monotonic() < gone_by:
+            time.sleep(0.2)
+        assert not group_alive(demo.proc.pid), "a child of the demo outlived it"
+        with pytest.raises(OSError):
+            fetch(f"http://127.0.0.1:{demo.port}/")
+    finally:
+        if group_alive(demo.proc.pid):
+            os.killpg(demo.proc.pid, signal.SIGKILL)
+
+
 def run_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CALMDESK, *args], capture_output=True, text=True, env=clean_env(), timeout=300
