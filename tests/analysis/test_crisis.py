@@ -212,3 +212,51 @@ def test_confident_language_is_scanned_with_its_own_pack_only() -> None:
     res = analyze_message("Zamówiłem nóż kuchenny i przyszedł połamany, proszę o zwrot pieniędzy.")
     assert res.language == "pl" and res.language_confidence >= CRISIS_OTHER_PACKS_BELOW
     assert res.crisis == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Jeżeli jutro mi tego nie odblokujecie podetnę sobie żyły", "self_harm"),
+        ("Jeśli nie oddacie zabiję was", "violence"),
+        ("Ako ovo ne rešite presećiću vene", "self_harm"),
+        (lat_to_cyr("Ako ovo ne rešite presećiću vene"), "self_harm"),
+        ("ako ne platite ubiću vas", "violence"),
+        ("אם לא תטפלו אתאבד", "self_harm"),
+        ("אם זה לא יסתדר אתאבד", "self_harm"),
+    ],
+)
+def test_a_negation_inside_a_condition_does_not_cancel_the_threat_after_it(
+    text: str, kind: str
+) -> None:
+    """Unpunctuated "if you don't X, I'll Y": the negation one word before the threat belongs
+    to the condition's verb (pack.toml ``conditionals``)."""
+    assert kind in {c.kind for c in analyze_message(text).crisis}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nikt mnie nie słucha Chcę umrzeć",
+        "Niko me ne razume Želim da umrem",
+        lat_to_cyr("Niko me ne razume Želim da umrem"),
+    ],
+)
+def test_a_capital_after_a_lower_case_word_ends_the_negated_sentence(text: str) -> None:
+    assert "self_harm" in {c.kind for c in analyze_message(text).crisis}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nie podetnę sobie żył, spokojnie",
+        "Nigdy nie skoczę z mostu",
+        "Ne bih se nikad ubio",
+        "I Would Never Kill Myself",  # Title Case is not a new sentence
+        "Jeśli mi nie pomożecie, nie zabiję się, ale złożę skargę",  # the negation is the threat's
+        "Jak nie skoczę z mostu to zadzwonię",
+        "אני לא אתאבד",
+    ],
+)
+def test_negations_of_the_threat_itself_still_negate(text: str) -> None:
+    assert not analyze_message(text).crisis, text

@@ -392,6 +392,13 @@ class Pack:
         return frozenset(n[0] for n in self.negations if n)
 
     @cached_property
+    def conditionals(self) -> frozenset[str]:
+        """Words that open a condition ("if", "jeśli", "ako", "אם"; pack.toml ``conditionals``),
+        in the form the matcher compares (folded in fold packs)."""
+        words = self.config.get("conditionals", [])
+        return frozenset(self.lexicon.forms_of(str(w).casefold())[0] for w in words)
+
+    @cached_property
     def negations_by_last(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """The negation phrases by their last word."""
         out: dict[str, list[tuple[str, ...]]] = {}

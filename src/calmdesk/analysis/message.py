@@ -81,7 +81,9 @@ __all__ = [
 # 1.2.1: bare "again" is recurrence, not repeat contact.
 # 1.3.0: crisis pairs (a means and a plan together), apostrophes as typed, more crisis phrasings.
 # 1.4.0: a Latin message of uncertain language is scanned with every Latin pack's crisis rules.
-ENGINE_VERSION = "1.4.0"
+# 1.5.0: a negation inside an unpunctuated condition, or before an unpunctuated new sentence,
+# no longer cancels the threat after it; the fourth round of crisis phrasings.
+ENGINE_VERSION = "1.5.0"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
 TAIL_CHARS = 5_000
@@ -451,8 +453,48 @@ def _negated(p: Prepared, m: Match) -> bool:
             if n >= k + gap and tuple(words[n - k - gap : n - gap]) == phrase:
                 j = m.first - gap - 1
                 between = p.norm.text[p.tokens[j].end : m.start]
-                if not _PUNCT.search(between):
-                    return True
+                if _PUNCT.search(between) or _starts_sentence(p, m.first):
+                    continue
+                if gap and _opens_condition(p, m.first - gap - k):
+                    # "jeśli tego nie załatwicie podetnę sobie żyły": the negation belongs to
+                    # the condition's verb, not to the threat after it.
+                    continue
+                return True
+    return False
+
+
+# Words a capitalised pronoun starts after a lower-case word without ending a sentence.
+_CAPITAL_PRONOUNS = frozenset({"i", "i'm", "i'll", "i'd", "i've", "im", "ill", "id", "ive"})
+
+
+def _starts_sentence(p: Prepared, i: int) -> bool:
+    """Token ``i`` starts a new sentence the writer did not punctuate: it is capitalised and
+    the word before it is all lower case ("gdyby mnie nie było Jestem dla nich ciężarem").
+    Not for "I" (always capitalised), Title Case ("I Would Never Kill ...") or scripts
+    without case."""
+    if i == 0 or p.words[i] in _CAPITAL_PRONOUNS:
+        return False
+    here = p.orig_span(p.tokens[i].start, p.tokens[i].end).text
+    before = p.orig_span(p.tokens[i - 1].start, p.tokens[i - 1].end).text
+    return here[:1].isupper() and before.islower()
+
+
+_CONDITION_REACH = 8  # words back from a negation to the conditional word of its clause
+
+
+def _opens_condition(p: Prepared, at: int) -> bool:
+    """A conditional word of the pack ("if", "jeśli", "ako", "אם") opens the clause of token
+    ``at`` (no punctuation in between, at most ``_CONDITION_REACH`` words back)."""
+    conds = p.pack.conditionals
+    if not conds:
+        return False
+    forms_of = p.pack.lexicon.forms_of
+    text, tokens = p.norm.text, p.tokens
+    for j in range(at, max(-1, at - 1 - _CONDITION_REACH), -1):
+        if j < at and _PUNCT.search(text[tokens[j].end : tokens[j + 1].start]):
+            return False
+        if not conds.isdisjoint(forms_of(p.words[j])):
+            return True
     return False
 
 
