@@ -23,6 +23,7 @@ prefix letters ו ה ב ל מ ש כ.  ``pack.examples()`` reads ``examples.tsv``
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -35,7 +36,7 @@ from typing import Any, NamedTuple
 
 from ._text import Token
 
-__all__ = ["Entry", "Lexicon", "Match", "Pack", "load_pack", "pack_code_for"]
+__all__ = ["Entry", "Lexicon", "Match", "Pack", "TypoFixer", "load_pack", "pack_code_for"]
 
 LANG_DIR = Path(__file__).parent / "lang"
 _PREFIXES = frozenset("והבלמשכ")
@@ -336,6 +337,124 @@ def _dedupe(ms: list[Match], rank: dict[int, int]) -> list[Match]:
         last = m
     keep.sort(key=_BY_POSITION)
     return keep
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one typing slip: a letter left out, added, changed,
+    or two neighbours swapped (optimal string alignment distance 1)."""
+    la, lb = len(a), len(b)
+    if a == b or abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True  # changed
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
+
+
+class TypoFixer:
+    """Reads a word mistyped by one slip as the word of the lexicon it was meant to be.
+
+    Built over the exact words (at least ``min_len`` letters) of the entries of some
+    categories (the engine uses the crisis ones: a threat typed in distress is often
+    mistyped, "I want to kil myslef").  A token is fixed only when it is no word of the whole
+    lexicon, starts with none of its stems, and exactly one such word lies one slip away
+    (``_one_edit_apart``); candidates come from a deletion index (each word and each of its
+    one-letter deletions), so a token costs a few dictionary lookups once, then one cache
+    lookup.
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        categories: frozenset[str],
+        min_len: int = 5,
+        words: Path | None = None,
+    ) -> None:
+        self.lexicon = lexicon
+        self.min_len = min_len
+        # In Polish, BCMS and Hebrew the first and last letters carry person, number and
+        # possession ("zabiłby" he would / "zabiłbym" I would kill, "תתקוף" you / "אתקוף" I
+        # will attack): there a slip is read only inside the word.
+        self.inner_only = lexicon.fold or lexicon.hebrew_prefixes
+        self._words_path = words
+        self._words: frozenset[str] | None = None
+        known: set[str] = set()
+        vocab: set[str] = set()
+        stems: set[str] = set()
+        for e in lexicon.entries:
+            for token in e.pattern:
+                for alt in token.split("|"):
+                    if alt == "_":
+                        continue
+                    if alt.endswith("*"):
+                        stems.add(alt[:-1])
+                        continue
+                    known.add(alt)
+                    if e.category in categories and len(alt) >= min_len:
+                        vocab.add(alt)
+        self._known = frozenset(known)
+        self._stems = tuple(sorted(stems))
+        index: dict[str, set[str]] = {}
+        for v in vocab:
+            index.setdefault(v, set()).add(v)
+            for k in range(len(v)):
+                index.setdefault(v[:k] + v[k + 1 :], set()).add(v)
+        self._index = {k: tuple(sorted(v)) for k, v in index.items()}
+        self._cache: dict[str, str | None] = {}
+
+    def _fix_one(self, w: str) -> str | None:
+        forms = self.lexicon.forms_of(w)
+        if len(forms[0]) < self.min_len:
+            return None
+        for f in forms:
+            if f in self._known or f.startswith(self._stems):
+                return None
+        found: set[str] = set()
+        for f in forms:
+            if len(f) < self.min_len:
+                continue
+            cands = set(self._index.get(f, ()))
+            for k in range(len(f)):
+                cands.update(self._index.get(f[:k] + f[k + 1 :], ()))
+            found.update(
+                c
+                for c in cands
+                if _one_edit_apart(f, c)
+                and (not self.inner_only or (c[0] == f[0] and c[-1] == f[-1]))
+            )
+        if len(found) != 1 or self._is_word(forms[0]):
+            return None
+        return found.pop()
+
+    def _is_word(self, form: str) -> bool:
+        """Whether ``form`` is a word of the language (the pack's ``words.txt.gz``, read the
+        first time a token could be a slip)."""
+        if self._words is None:
+            path = self._words_path
+            if path is None or not path.exists():
+                self._words = frozenset()
+            else:
+                with gzip.open(path, "rt", encoding="utf-8") as f:
+                    self._words = frozenset(f.read().split())
+        return form in self._words
+
+    def fix(self, words: Sequence[str]) -> list[str] | None:
+        """``words`` with each mistyped word replaced, or ``None`` when none is."""
+        cache = self._cache
+        got = list(map(cache.get, words, repeat(False)))
+        if False in got:
+            if len(cache) > 100_000:
+                cache.clear()
+            for w in set(words).difference(cache):
+                cache[w] = self._fix_one(w)
+            got = list(map(cache.get, words))
+        if not any(got):
+            return None
+        return [g or w for g, w in zip(got, words, strict=True)]  # type: ignore[misc]
 
 
 def _read_tsv(path: Path) -> list[Entry]:

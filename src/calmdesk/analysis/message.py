@@ -29,7 +29,7 @@ from unicodedata import combining
 import numpy as np
 
 from . import _language
-from ._rules import Match, Pack, load_pack, pack_code_for
+from ._rules import Match, Pack, TypoFixer, load_pack, pack_code_for
 from ._scoring import (
     Features,
     HashFeaturizer,
@@ -425,6 +425,7 @@ def _r4(x: float) -> float:
 # ---------------------------------------------------------------- crisis
 
 _PUNCT = re.compile(r"[,.;:!?]")
+_SENTENCE_END = re.compile(r"[.!?\n]")
 _QUOTE_CHARS = '"“„«»”'  # the opening quotation marks _QUOTE accepts
 
 
@@ -648,12 +649,75 @@ def crisis_signals(p: Prepared) -> tuple[CrisisSignal, ...]:
 
 
 def _crisis_all_packs(p: Prepared) -> tuple[CrisisSignal, ...]:
-    """:func:`_crisis_in`, and for a Latin text of uncertain language the signals of the other
-    Latin packs' crisis rules too."""
+    """:func:`_crisis_in`, the signals of the words as meant when some crisis word is mistyped
+    (:func:`_crisis_typos`), and for a Latin text of uncertain language the signals of the
+    other Latin packs' crisis rules too."""
     found = _crisis_in(p)
+    typos = _crisis_typos(p)
+    if typos:
+        found = _merge_signals(found, typos)
     if p.script == "Latn" and p.guess.confidence < CRISIS_OTHER_PACKS_BELOW:
         found = _merge_signals(found, _crisis_other_packs(p))
     return found
+
+
+@lru_cache(maxsize=8)
+def _typo_fixer(code: str) -> TypoFixer:
+    """The pack's fixer of mistyped crisis words (built once per process and pack)."""
+    pack = load_pack(code)
+    # Hebrew is written without vowels: a five-letter word has many real words one slip away
+    # ("אאמין" I will believe, "אטמין" I will plant).
+    min_len = 6 if pack.lexicon.hebrew_prefixes else 5
+    return TypoFixer(pack.lexicon, _CRISIS_CATS, min_len, pack.root / "words.txt.gz")
+
+
+def _crisis_typos(p: Prepared) -> list[CrisisSignal]:
+    """Crisis signals found once each mistyped crisis word is read as meant ("i want to kil
+    myslef"): the pack's crisis rules and idiom guards run on the fixed words; the spans and
+    evidence stay those of the text as typed."""
+    fixed = _typo_fixer(p.pack.code).fix(p.words)
+    if fixed is None:
+        return []
+    for i, (w, f) in enumerate(zip(p.words, fixed, strict=True)):
+        if w != f and _proper_noun(p, i):
+            fixed[i] = w  # "Dogovor s Tuskom" is a name, not "s puškom" mistyped
+    if fixed == p.words:
+        return []
+    matches = p.pack.lexicon.match(p.tokens, _CRISIS_CATS, words=fixed)
+    if not matches:
+        return []
+    return list(_crisis_in(_rematched(p, p.pack, matches, fixed)))
+
+
+def _proper_noun(p: Prepared, i: int) -> bool:
+    """Token ``i`` is capitalised (and not all capitals) inside a sentence: a name."""
+    if i == 0:
+        return False
+    t = p.tokens[i]
+    here = p.orig_span(t.start, t.end).text
+    if not here[:1].isupper() or here.isupper():
+        return False
+    return not _SENTENCE_END.search(p.norm.text[p.tokens[i - 1].end : t.start])
+
+
+def _rematched(p: Prepared, pack: Pack, matches: list[Match], words: list[str]) -> Prepared:
+    """``p`` with other matches (of ``pack``, over ``words``), for the crisis rules only."""
+    return Prepared(
+        p.original,
+        p.text,
+        p.ranges,
+        p.truncated,
+        p.norm,
+        p.tokens,
+        None,
+        p.script,
+        p.guess,
+        pack,
+        matches,
+        {},
+        None,
+        words,
+    )
 
 
 def _crisis_other_packs(p: Prepared) -> list[CrisisSignal]:
@@ -664,25 +728,8 @@ def _crisis_other_packs(p: Prepared) -> list[CrisisSignal]:
             continue
         pack = load_pack(code)
         matches = pack.lexicon.match(p.tokens, _CRISIS_CATS, words=p.words)
-        if not matches:
-            continue
-        other = Prepared(
-            p.original,
-            p.text,
-            p.ranges,
-            p.truncated,
-            p.norm,
-            p.tokens,
-            None,
-            p.script,
-            p.guess,
-            pack,
-            matches,
-            {},
-            None,
-            p.words,
-        )
-        out.extend(_crisis_in(other))
+        if matches:
+            out.extend(_crisis_in(_rematched(p, pack, matches, p.words)))
     return out
 
 
