@@ -5,7 +5,8 @@ added, changed, or two swapped) away from exactly one crisis word of the pack as
 unless the token is a word of the pack's lexicon or of the language (``words.txt.gz``, built
 by scripts/build_wordlists.py from open datasets), a name (capitalised inside a sentence), or
 - in Polish, BCMS and Hebrew, where the first and last letters carry person and number - the
-slip is at either end.  Words under five letters (six in Hebrew) are never fixed.
+slip is at either end.  Words under five letters are never fixed, and in Hebrew (no vowels:
+many real words lie one changed letter apart) only a letter left out, added or swapped is.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def test_a_word_of_the_language_is_not_a_slip(tmp_path: Path) -> None:
     assert fixer.fix(["kill", "myslef"]) == ["kill", "myself"]
 
 
+def test_without_changed_letters_only_omissions_additions_and_swaps_are_read() -> None:
+    fixer = TypoFixer(_lexicon(), frozenset({"self_harm"}), changed_letters=False)
+    assert fixer.fix(["kill", "mzself"]) is None
+    assert fixer.fix(["kill", "myslef"]) == ["kill", "myself"]
+    assert fixer.fix(["kill", "mysef"]) == ["kill", "myself"]
+
+
 def test_in_inflected_languages_a_slip_at_either_end_is_not_read() -> None:
     fixer = TypoFixer(_lexicon(fold=True), frozenset({"self_harm", "violence"}))
     assert fixer.inner_only
@@ -134,8 +142,8 @@ def _slip(text: str, rng: random.Random) -> str:
 
 # The share of the tuning sets' caught threats lost to one random slip inside a word (three
 # seeded slips per threat).  Without the fixer: en 0.221, pl 0.207, sr 0.236, he 0.210;
-# with it (ninth session, before the fourth crisis round): 0.036, 0.033, 0.055, 0.207.
-SLIP_LOSS_CEILING = {"en": 0.08, "pl": 0.08, "sr": 0.10, "he": 0.25}
+# with it (ninth session, before the fourth crisis round): 0.036, 0.033, 0.055, 0.157.
+SLIP_LOSS_CEILING = {"en": 0.08, "pl": 0.08, "sr": 0.10, "he": 0.20}
 
 
 @pytest.mark.parametrize("code", ["en", "pl", "sr", "he"])

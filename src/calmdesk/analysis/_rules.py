@@ -373,6 +373,7 @@ class TypoFixer:
         categories: frozenset[str],
         min_len: int = 5,
         words: Path | None = None,
+        changed_letters: bool = True,
     ) -> None:
         self.lexicon = lexicon
         self.min_len = min_len
@@ -381,6 +382,8 @@ class TypoFixer:
         # will attack): there a slip is read only inside the word.
         self.inner_only = lexicon.fold or lexicon.hebrew_prefixes
         self._words_path = words
+        # Whether a changed letter counts as a slip (else only left out, added or swapped).
+        self.changed_letters = changed_letters
         self._words: frozenset[str] | None = None
         known: set[str] = set()
         vocab: set[str] = set()
@@ -425,6 +428,7 @@ class TypoFixer:
                 for c in cands
                 if _one_edit_apart(f, c)
                 and (not self.inner_only or (c[0] == f[0] and c[-1] == f[-1]))
+                and (self.changed_letters or len(c) != len(f) or sorted(c) == sorted(f))
             )
         if len(found) != 1 or self._is_word(forms[0]):
             return None

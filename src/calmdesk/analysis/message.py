@@ -665,10 +665,13 @@ def _crisis_all_packs(p: Prepared) -> tuple[CrisisSignal, ...]:
 def _typo_fixer(code: str) -> TypoFixer:
     """The pack's fixer of mistyped crisis words (built once per process and pack)."""
     pack = load_pack(code)
-    # Hebrew is written without vowels: a five-letter word has many real words one slip away
-    # ("אאמין" I will believe, "אטמין" I will plant).
-    min_len = 6 if pack.lexicon.hebrew_prefixes else 5
-    return TypoFixer(pack.lexicon, _CRISIS_CATS, min_len, pack.root / "words.txt.gz")
+    # Hebrew is written without vowels: a word has many real words one changed letter away
+    # ("אאמין" I will believe, "אטמין" I will plant), so there only a letter left out, added or
+    # swapped is a slip.
+    hebrew = pack.lexicon.hebrew_prefixes
+    return TypoFixer(
+        pack.lexicon, _CRISIS_CATS, 5, pack.root / "words.txt.gz", changed_letters=not hebrew
+    )
 
 
 def _crisis_typos(p: Prepared) -> list[CrisisSignal]:
