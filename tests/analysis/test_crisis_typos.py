@@ -142,7 +142,7 @@ def _slip(text: str, rng: random.Random) -> str:
 
 # The share of the tuning sets' caught threats lost to one random slip inside a word (three
 # seeded slips per threat).  Without the fixer: en 0.221, pl 0.207, sr 0.236, he 0.210;
-# with it (ninth session, before the fourth crisis round): 0.036, 0.033, 0.055, 0.157.
+# with it (ninth session, before the fourth crisis round): 0.038, 0.033, 0.060, 0.157.
 SLIP_LOSS_CEILING = {"en": 0.08, "pl": 0.08, "sr": 0.10, "he": 0.20}
 
 
@@ -167,3 +167,12 @@ def test_cyrillic_slips_are_read_like_latin_ones() -> None:
     assert "self_harm" in {c.kind for c in analyze_message(slipped).crisis}
     assert "self_harm" in {c.kind for c in analyze_message(lat_to_cyr(slipped)).crisis}
     assert {c.kind for c in analyze_message(latin).crisis} == {"self_harm"}
+
+
+def test_the_fixed_matches_are_weighed_with_the_message_own() -> None:
+    """Typed "I will kill" is violence alone; read with the fixed "myself" it is self-harm only, as
+    when typed right (the crisis rules see both passes' matches together)."""
+    for text in ("I will kill myslef tonight", "I will kill myself tonight"):
+        assert {c.kind for c in analyze_message(text).crisis} == {"self_harm"}, text
+    long = "The invoice was wrong again. " * 20 + "I will kill myslef tonight."
+    assert {c.kind for c in analyze_message(long).crisis} == {"self_harm"}

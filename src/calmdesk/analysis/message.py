@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from unicodedata import combining
@@ -652,13 +653,15 @@ def _crisis_all_packs(p: Prepared) -> tuple[CrisisSignal, ...]:
     """:func:`_crisis_in`, the signals of the words as meant when some crisis word is mistyped
     (:func:`_crisis_typos`), and for a Latin text of uncertain language the signals of the
     other Latin packs' crisis rules too."""
-    found = _crisis_in(p)
     typos = _crisis_typos(p)
-    if typos:
-        found = _merge_signals(found, typos)
+    found = _crisis_in(p if typos is None else typos)
     if p.script == "Latn" and p.guess.confidence < CRISIS_OTHER_PACKS_BELOW:
         found = _merge_signals(found, _crisis_other_packs(p))
     return found
+
+
+_TYPO_REACH = CRISIS_PAIR_WINDOW + 5  # tokens matched again on each side of a fixed word
+_BY_START = attrgetter("start", "end")
 
 
 @lru_cache(maxsize=8)
@@ -674,22 +677,32 @@ def _typo_fixer(code: str) -> TypoFixer:
     )
 
 
-def _crisis_typos(p: Prepared) -> list[CrisisSignal]:
-    """Crisis signals found once each mistyped crisis word is read as meant ("i want to kil
-    myslef"): the pack's crisis rules and idiom guards run on the fixed words; the spans and
-    evidence stay those of the text as typed."""
+def _crisis_typos(p: Prepared) -> Prepared | None:
+    """``p`` with the crisis matches of its words as meant, when a crisis word is mistyped
+    ("i want to kil myslef"): the pack's crisis rules and idiom guards run again on the fixed
+    words, and their matches join the message's own, so that the crisis rules weigh them all
+    together (a guard, a pair, self-harm over violence).  Spans and evidence stay those of
+    the text as typed.  ``None`` when no word is fixed or nothing new matches."""
     fixed = _typo_fixer(p.pack.code).fix(p.words)
     if fixed is None:
-        return []
+        return None
     for i, (w, f) in enumerate(zip(p.words, fixed, strict=True)):
         if w != f and _proper_noun(p, i):
             fixed[i] = w  # "Dogovor s Tuskom" is a name, not "s puškom" mistyped
-    if fixed == p.words:
-        return []
-    matches = p.pack.lexicon.match(p.tokens, _CRISIS_CATS, words=fixed)
-    if not matches:
-        return []
-    return list(_crisis_in(_rematched(p, p.pack, matches, fixed)))
+    at = [i for i, (w, f) in enumerate(zip(p.words, fixed, strict=True)) if w != f]
+    if not at:
+        return None
+    # Only the tokens around the fixed words are matched again (a pattern or a pair reaches
+    # no farther); the matches' token indices are then those of the whole message.
+    lo, hi = max(0, at[0] - _TYPO_REACH), min(len(fixed), at[-1] + _TYPO_REACH + 1)
+    found = p.pack.lexicon.match(p.tokens[lo:hi], _CRISIS_CATS, words=fixed[lo:hi])
+    seen = {(id(m.entry), m.first) for m in p.matches}
+    new = [m._replace(first=m.first + lo, last=m.last + lo) for m in found]
+    new = [m for m in new if (id(m.entry), m.first) not in seen]
+    if not new:
+        return None
+    own = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
+    return _rematched(p, p.pack, sorted(own + new, key=_BY_START), fixed)
 
 
 def _proper_noun(p: Prepared, i: int) -> bool:
