@@ -5,15 +5,14 @@
 The crisis rules read a word one slip away from a crisis word as that word ("myslef" ->
 "myself"), but only when the token is no word of the language: "borbu" (a fight) is one slip
 from a threat word and is a word.  This script counts the word forms of the OPEN datasets'
-training rows (never the held-back 20 % nor a dev split) and of our synthetic support corpora,
-each read as the engine reads it (normalised, tokenised, Serbian in Latin, diacritics folded in
-the packs that fold them, Hebrew prefixes left on), and keeps the forms seen at least
-``--min-count`` times (default 2).  Forms seen once include the corpora's own typos, and
-the common typos of crisis words are among them: GoEmotions has "myslef".  The price: the open
-Serbian text is small (6,479 forms seen twice), so ordinary words such as "odjavim" are read as
-slips of a crisis pattern's word ("objavim"); no signal comes of it (the pattern's other words
-must match too), but each costs a second crisis match (116 of the 600 benchmark texts; with
-every form kept, 17).  Words of digits only are left out.
+training rows (never the held-back 20 % nor a dev split), each read as the engine reads it
+(normalised, tokenised, Serbian in Latin, diacritics folded in the packs that fold them, Hebrew
+prefixes left on), and keeps the forms seen at least ``--min-count`` times (default 2), plus
+every form of our synthetic support corpus (spelled right).  Forms seen once in open data
+include its typos, and the common typos of crisis words are among them: GoEmotions has
+"myslef".  The price: the open Serbian text is small, so ordinary words of a client's message
+may be read as slips of a crisis pattern's word ("odjavim" -> "objavim", "ističu" expire ->
+"istuću" I will beat up).  Words of digits only are left out.
 """
 
 from __future__ import annotations
@@ -67,6 +66,10 @@ def _texts(code: str, datasets: Path) -> Iterator[str]:
             for col in columns:
                 if row.get(col):
                     yield row[col]
+
+
+def _corpus_texts(code: str) -> Iterator[str]:
+    """Our synthetic support corpus (spelled right: each of its forms counts)."""
     path = CORPUS_DIR / f"{code}.tsv"
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -91,14 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     for code in a.only or sorted(SOURCES):
         counts = count_words(code, _texts(code, a.datasets))
-        words = sorted(w for w, n in counts.items() if n >= a.min_count)
+        ours = count_words(code, _corpus_texts(code))
+        words = sorted({w for w, n in counts.items() if n >= a.min_count} | set(ours))
+        counts.update(ours)
         out = LANG_DIR / code / "words.txt.gz"
         data = ("\n".join(words) + "\n").encode("utf-8")
         # mtime 0: the same words give the same bytes (the pack's version hashes the folder)
         with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as f:
             f.write(data)
-        print(f"{out.relative_to(ROOT)}: {len(words):,} forms seen >= {a.min_count} times "
-              f"(of {len(counts):,}), {out.stat().st_size / 1024:.0f} KiB")  # fmt: skip
+        print(f"{out.relative_to(ROOT)}: {len(words):,} forms (seen >= {a.min_count} times "
+              f"in open data, or in our corpus) of {len(counts):,}, "
+              f"{out.stat().st_size / 1024:.0f} KiB")  # fmt: skip
     return 0
 
 

@@ -82,6 +82,20 @@ def test_without_changed_letters_only_omissions_additions_and_swaps_are_read() -
     assert fixer.fix(["kill", "mysef"]) == ["kill", "myself"]
 
 
+def test_with_stems_as_words_a_form_of_a_listed_stem_is_no_slip(tmp_path: Path) -> None:
+    import gzip
+
+    words = tmp_path / "words.txt.gz"
+    with gzip.open(words, "wt", encoding="utf-8") as f:
+        f.write("myselves\n")  # a listed word that begins with the stem "mysel"
+    cats = frozenset({"self_harm"})
+    lax = TypoFixer(_lexicon(), cats, words=words)
+    strict = TypoFixer(_lexicon(), cats, words=words, stems_are_words=True)
+    assert lax.fix(["kill", "myselr"]) == ["kill", "myself"]
+    assert strict.fix(["kill", "myselr"]) is None  # "mysel" + two letters: a word's ending
+    assert strict.fix(["kill", "myslef"]) == ["kill", "myself"]  # "mysl" begins no word
+
+
 def test_in_inflected_languages_a_slip_at_either_end_is_not_read() -> None:
     fixer = TypoFixer(_lexicon(fold=True), frozenset({"self_harm", "violence"}))
     assert fixer.inner_only
@@ -110,6 +124,8 @@ def test_a_mistyped_threat_fires(text: str, kind: str) -> None:
         "Dogovor s Tuskom je bio pogreška.",  # a name, not "s puškom" (with a rifle)
         "Zabiłby cię, gdyby to usłyszał.",  # he would kill, not "zabiłbym" (I would)
         "Neću da se vežem ni za jednu.",  # a real word one slip from "režem"
+        "Kada ističu bodovi sa kartice lojalnosti?",  # "they expire", not "istuću" (beat up)
+        "Ja se samo šalim, nemojte se ljutiti.",  # "I am joking", not "spalim" (I burn)
         "אני באמת אאמין למילה שלו",  # "I will believe", not "אטמין" (I will plant)
         "this delay is killling me",  # the idiom guard reads the slip too
     ],
@@ -142,7 +158,7 @@ def _slip(text: str, rng: random.Random) -> str:
 
 # The share of the tuning sets' caught threats lost to one random slip inside a word (three
 # seeded slips per threat).  Without the fixer: en 0.221, pl 0.207, sr 0.236, he 0.210;
-# with it (ninth session, before the fourth crisis round): 0.038, 0.033, 0.060, 0.157.
+# with it (ninth session, before the fourth crisis round): 0.038, 0.033, 0.071, 0.157.
 SLIP_LOSS_CEILING = {"en": 0.08, "pl": 0.08, "sr": 0.10, "he": 0.20}
 
 

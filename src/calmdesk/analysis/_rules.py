@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import tomllib
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -374,6 +375,7 @@ class TypoFixer:
         min_len: int = 5,
         words: Path | None = None,
         changed_letters: bool = True,
+        stems_are_words: bool = False,
     ) -> None:
         self.lexicon = lexicon
         self.min_len = min_len
@@ -384,7 +386,10 @@ class TypoFixer:
         self._words_path = words
         # Whether a changed letter counts as a slip (else only left out, added or swapped).
         self.changed_letters = changed_letters
+        # Whether a form whose stem begins a listed word counts as a word (see _is_word).
+        self.stems_are_words = stems_are_words
         self._words: frozenset[str] | None = None
+        self._sorted: list[str] = []
         known: set[str] = set()
         vocab: set[str] = set()
         stems: set[str] = set()
@@ -434,17 +439,31 @@ class TypoFixer:
             return None
         return found.pop()
 
-    def _is_word(self, form: str) -> bool:
-        """Whether ``form`` is a word of the language (the pack's ``words.txt.gz``, read the
-        first time a token could be a slip)."""
+    def _load_words(self) -> frozenset[str]:
         if self._words is None:
             path = self._words_path
-            if path is None or not path.exists():
-                self._words = frozenset()
-            else:
+            listed: list[str] = []
+            if path is not None and path.exists():
                 with gzip.open(path, "rt", encoding="utf-8") as f:
-                    self._words = frozenset(f.read().split())
-        return form in self._words
+                    listed = f.read().split()
+            self._words = frozenset(listed)
+            self._sorted = sorted(listed)
+        return self._words
+
+    def _is_word(self, form: str) -> bool:
+        """Whether ``form`` is a word of the language (the pack's ``words.txt.gz``, read the
+        first time a token could be a slip).  With ``stems_are_words`` (BCMS: the open text
+        is small, and its list holds few of each word's many endings), also a form whose stem
+        (all but the last two letters) begins a listed word: "ističu" (they expire) is no slip
+        of "istuću" (I will beat up), since listed words begin with "isti"; a slip inside a
+        stem ("presećću") begins none."""
+        if form in self._load_words():
+            return True
+        if not self.stems_are_words or len(form) < 5:
+            return False
+        stem = form[:-2]
+        i = bisect_left(self._sorted, stem)
+        return i < len(self._sorted) and self._sorted[i].startswith(stem)
 
     def fix(self, words: Sequence[str]) -> list[str] | None:
         """``words`` with each mistyped word replaced, or ``None`` when none is."""

@@ -673,7 +673,12 @@ def _typo_fixer(code: str) -> TypoFixer:
     # swapped is a slip.
     hebrew = pack.lexicon.hebrew_prefixes
     return TypoFixer(
-        pack.lexicon, _CRISIS_CATS, 5, pack.root / "words.txt.gz", changed_letters=not hebrew
+        pack.lexicon,
+        _CRISIS_CATS,
+        5,
+        pack.root / "words.txt.gz",
+        changed_letters=not hebrew,
+        stems_are_words=bool(pack.config.get("typo_stems_are_words", False)),
     )
 
 
