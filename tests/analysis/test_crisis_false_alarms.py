@@ -70,22 +70,27 @@ def test_no_crisis_signal_on_ordinary_support_messages(code: str) -> None:
 
 
 # (self-harm recall, violence recall, false-alarm rate) of the held-out set at its first
-# reading with the eighth session's packs (self-harm 22-25 of 40, violence 18-19 of 30, 1-4
-# false alarms of 50); before that session's pack round it measured 19-21, 15-17 and 1-4.
+# reading with the ninth session's packs (self-harm 19-24 of 40, violence 13-16 of 30, 1-4
+# false alarms of 50); on the session-start code it measured 17-21, 12-15 and 1-4.
 HELD_OUT_FLOOR = {
-    "en": (0.575, 0.6333, 0.06),
-    "pl": (0.55, 0.6, 0.08),
-    "sr": (0.55, 0.6, 0.02),
-    "he": (0.625, 0.6, 0.06),
+    "en": (0.575, 0.5333, 0.08),
+    "pl": (0.575, 0.4333, 0.02),
+    "sr": (0.6, 0.5333, 0.02),
+    "he": (0.475, 0.4666, 0.06),
 }
+DESIGN_SETS = (
+    ("design", "crisis_design_"),
+    ("design 2", "crisis_design2_"),
+    ("design 3", "crisis_design3_"),
+)
 
 
 @pytest.mark.parametrize("code", LANGS)
 def test_crisis_sets_keep_their_recall(code: str) -> None:
-    """The two design sets (tuned on) stay caught; the blind held-out set (never tuned on: do
-    not add patterns for its lines) does not fall below what it measured when it was first
-    read with the eighth session's packs (HELD_OUT_FLOOR)."""
-    for part, prefix in (("design", "crisis_design_"), ("design 2", "crisis_design2_")):
+    """The three design sets (tuned on) stay caught; the blind held-out set (never tuned on:
+    do not add patterns for its lines) does not fall below what it measured when it was first
+    read with the ninth session's packs (HELD_OUT_FLOOR)."""
+    for part, prefix in DESIGN_SETS:
         row = crisis_rows(part, read_crisis(FIXTURES / f"{prefix}{code}.tsv"))
         assert row["self_harm_recall"] >= 0.95 and row["violence_recall"] >= 0.95, row
         assert row["none_false_alarm"] <= 0.02, row

@@ -157,8 +157,9 @@ def _slip(text: str, rng: random.Random) -> str:
 
 
 # The share of the tuning sets' caught threats lost to one random slip inside a word (three
-# seeded slips per threat).  Without the fixer: en 0.221, pl 0.207, sr 0.236, he 0.210;
-# with it (ninth session, before the fourth crisis round): 0.038, 0.033, 0.071, 0.157.
+# seeded slips per threat; three design sets since the ninth session).  With the ninth
+# session's final packs: without the fixer en 0.195, pl 0.211, sr 0.230, he 0.212; with it
+# 0.030, 0.033, 0.070, 0.151.
 SLIP_LOSS_CEILING = {"en": 0.08, "pl": 0.08, "sr": 0.10, "he": 0.20}
 
 
