@@ -83,7 +83,8 @@ __all__ = [
 # 1.3.0: crisis pairs (a means and a plan together), apostrophes as typed, more crisis phrasings.
 # 1.4.0: a Latin message of uncertain language is scanned with every Latin pack's crisis rules.
 # 1.5.0: a negation inside an unpunctuated condition, or before an unpunctuated new sentence,
-# no longer cancels the threat after it; the fourth round of crisis phrasings.
+# no longer cancels the threat after it; a crisis word mistyped by one slip is read as meant;
+# the fourth round of crisis phrasings.
 ENGINE_VERSION = "1.5.0"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
