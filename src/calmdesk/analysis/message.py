@@ -477,9 +477,13 @@ def _starts_sentence(p: Prepared, i: int) -> bool:
     without case."""
     if i == 0 or p.words[i] in _CAPITAL_PRONOUNS:
         return False
-    here = p.orig_span(p.tokens[i].start, p.tokens[i].end).text
-    before = p.orig_span(p.tokens[i - 1].start, p.tokens[i - 1].end).text
-    return here[:1].isupper() and before.islower()
+    return _typed(p, i)[:1].isupper() and _typed(p, i - 1).islower()
+
+
+def _typed(p: Prepared, i: int) -> str:
+    """Token ``i`` as the client typed it (case and diacritics kept)."""
+    t = p.tokens[i]
+    return p.orig_span(t.start, t.end).text
 
 
 _CONDITION_REACH = 8  # words back from a negation to the conditional word of its clause
@@ -692,10 +696,14 @@ def _crisis_typos(p: Prepared) -> Prepared | None:
     fixed = _typo_fixer(p.pack.code).fix(p.words)
     if fixed is None:
         return None
+    at = []
     for i, (w, f) in enumerate(zip(p.words, fixed, strict=True)):
-        if w != f and _proper_noun(p, i):
+        if w == f:
+            continue
+        if _proper_noun(p, i):
             fixed[i] = w  # "Dogovor s Tuskom" is a name, not "s puškom" mistyped
-    at = [i for i, (w, f) in enumerate(zip(p.words, fixed, strict=True)) if w != f]
+        else:
+            at.append(i)
     if not at:
         return None
     # Only the tokens around the fixed words are matched again (a pattern or a pair reaches
@@ -715,11 +723,10 @@ def _proper_noun(p: Prepared, i: int) -> bool:
     """Token ``i`` is capitalised (and not all capitals) inside a sentence: a name."""
     if i == 0:
         return False
-    t = p.tokens[i]
-    here = p.orig_span(t.start, t.end).text
+    here = _typed(p, i)
     if not here[:1].isupper() or here.isupper():
         return False
-    return not _SENTENCE_END.search(p.norm.text[p.tokens[i - 1].end : t.start])
+    return not _SENTENCE_END.search(p.norm.text[p.tokens[i - 1].end : p.tokens[i].start])
 
 
 def _rematched(p: Prepared, pack: Pack, matches: list[Match], words: list[str]) -> Prepared:
