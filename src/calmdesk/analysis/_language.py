@@ -18,8 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ._scoring import Features, LinearModel
 from ._text import Token, normalize, script_of, tokenize
 from ._types import LanguageGuess
@@ -144,10 +142,12 @@ def _latin_group(feats: Features | None, logits: Any = None) -> tuple[str, float
         z = m.logits(feats)
     else:
         z = logits
-    z = z - np.max(z)
-    p = np.exp(z) / np.sum(np.exp(z))
-    i = int(np.argmax(p))
-    return m.heads[i].removeprefix("lang_"), float(p[i])
+    # A softmax over three scores: plain floats cost less than numpy's calls here.
+    zs = [float(v) for v in z]
+    top = max(zs)
+    ex = [math.exp(v - top) for v in zs]
+    i = ex.index(max(ex))
+    return m.heads[i].removeprefix("lang_"), ex[i] / sum(ex)
 
 
 def detect_language_tokens(

@@ -162,6 +162,7 @@ class Prepared:
         "norm",
         "original",
         "pack",
+        "quotes",
         "ranges",
         "script",
         "text",
@@ -204,6 +205,7 @@ class Prepared:
         self.exclaims: list[tuple[int, int]] | None = None  # _EXCLAIM spans in ``text``
         self.cats: frozenset[str] = frozenset(m.entry.category for m in matches)
         self._spans: dict[tuple[int, int], Span] = {}
+        self.quotes: list[tuple[int, int]] | None = None  # see _quotes
         self._offs: list[int] | None = None
 
     @property
@@ -528,7 +530,7 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
         if cat not in _EMOTION_CATS or cat in found:
             continue
         if quotes is None:
-            quotes = _quoted_ranges(p.norm.text)
+            quotes = _quotes(p)
         if _in_quotes(m, quotes) or _negated(p, m):
             continue
         if cat in _POSITIVE_EMOTIONS and _in_quotes(m, ironic):
@@ -539,7 +541,7 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
 
 def _sarcastic(p: Prepared) -> bool:
     """An unambiguous sarcasm phrase of the pack, outside quotation marks."""
-    quotes = _quoted_ranges(p.norm.text)
+    quotes = _quotes(p)
     return any(m.entry.category == "sarcasm" and not _in_quotes(m, quotes) for m in p.matches)
 
 
@@ -631,6 +633,13 @@ def in_calm_form(p: Prepared, upset: float) -> bool:
 def _in_quotes(m: Match, quotes: list[tuple[int, int]]) -> bool:
     """The match lies inside a quotation (someone else's words, not the client's)."""
     return any(a <= m.start and m.end <= b for a, b in quotes)
+
+
+def _quotes(p: Prepared) -> list[tuple[int, int]]:
+    """:func:`_quoted_ranges` of the message (found once: several rules ask)."""
+    if p.quotes is None:
+        p.quotes = _quoted_ranges(p.norm.text)
+    return p.quotes
 
 
 def _quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -836,7 +845,7 @@ def _in_phrase(p: Prepared, category: str, lo: int, hi: int) -> bool:
 
 def _meant(p: Prepared, categories: frozenset[str]) -> Iterator[Match]:
     """The matches of ``categories`` that the client says: not negated, not in quotes."""
-    quotes = _quoted_ranges(p.norm.text)
+    quotes = _quotes(p)
     for m in p.matches:
         if m.entry.category in categories and not _in_quotes(m, quotes) and not _negated(p, m):
             yield m
@@ -944,7 +953,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
         return ()
     crisis = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
     idioms = [m for m in crisis if m.entry.category == "idiom"]
-    quotes = _quoted_ranges(p.norm.text)
+    quotes = _quotes(p)
     kept: list[Match] = []
     for m in crisis:
         if m.entry.category == "idiom":
