@@ -131,6 +131,7 @@ _PAIR_CATS = frozenset(c for pair in CRISIS_PAIRS for c in pair)
 _CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom", *_PAIR_CATS})
 _WORDS2 = re.compile(r"[^\W\d_]{2,}")
 _WORDS2_ASCII = re.compile(r"[A-Za-z][A-Za-z]+")
+_UPPER2_ASCII = re.compile(r"[A-Z][A-Z]")
 _ELONGATED = re.compile(r"(\w)\1{3,}")
 # Two or more of ! ¡, or three or more of ? ! in a row (``[!¡]{2,}|[?!]{3,}``), written to
 # start with a character class so the regex engine skips to the next ! ? ¡ at once.
@@ -314,10 +315,15 @@ def _dense_features(
     # Shouting: share of words (2+ letters) written in capitals.  Word-based, so Serbian
     # Cyrillic and Latin (lj/љ) give the same value.
     head = text[:5000]
-    # ``[^\W\d_]`` is ``[A-Za-z]`` on ASCII text, where a class-first pattern scans faster.
-    words = (_WORDS2_ASCII if head.isascii() else _WORDS2).findall(head)
-    if len(words) >= 3:
-        d["style:caps"] = sum(map(str.isupper, words)) / len(words)
+    ascii_head = head.isascii()
+    if _UPPER2_ASCII.search(head) is None if ascii_head else head.lower() == head:
+        # No two capitals in a row (ASCII) or no capital at all: no word is in capitals.
+        d["style:caps"] = 0.0
+    else:
+        # ``[^\W\d_]`` is ``[A-Za-z]`` on ASCII text, where a class-first pattern scans faster.
+        words = (_WORDS2_ASCII if ascii_head else _WORDS2).findall(head)
+        if len(words) >= 3:
+            d["style:caps"] = sum(map(str.isupper, words)) / len(words)
     bangs = text.count("!")
     qs = text.count("?")
     # _EXCLAIM needs two or more of ! ¡ ? in a row: skip the scan when the text has fewer.
