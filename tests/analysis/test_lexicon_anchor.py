@@ -5,6 +5,7 @@ pack's ``common.txt``), so that "i want to kill myself" is looked at where "kill
 at every "i".  These tests hold the matches equal to those of the first-token index on random
 lexicons and texts (exact words, alternatives, stems, wildcards; folded and Hebrew-prefix
 packs), and check on the shipped packs that the frequent words anchor no pattern they need not.
+The de-duplication of overlapping matches is checked against its definition.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calmdesk.analysis._rules import Entry, Lexicon, _anchor_index, load_pack
+from calmdesk.analysis._rules import Entry, Lexicon, Match, _anchor_index, _dedupe, load_pack
 from calmdesk.analysis._text import Token
 
 # A small vocabulary, so that random texts contain random patterns often.
@@ -88,3 +89,45 @@ def test_the_shipped_packs_index_few_patterns_by_a_common_word() -> None:
         # support words of its open data are frequent - pl 112 of 1,569, sr 175 of 1,100,
         # he 87 of 1,426).
         assert len(still) <= 0.35 * len(by_common), (code, len(still), len(by_common))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spans=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.integers(0, 6),
+            st.integers(1, 3),
+            st.sampled_from([1.0, 2.0]),
+        ),
+        max_size=14,
+    )
+)
+def test_a_match_covered_by_a_longer_or_stronger_one_of_its_category_is_dropped(
+    spans: list[tuple[str, int, int, float]],
+) -> None:
+    """The matcher's de-duplication against its definition, written out the slow way."""
+    entries = [Entry(("w",), cat, w, f"t:{k}") for k, (cat, _, _, w) in enumerate(spans)]
+    rank = {id(e): k for k, e in enumerate(entries)}
+    ms = [
+        Match(e, s, s + n, 10 * s, 10 * (s + n))
+        for e, (_, s, n, _) in zip(entries, spans, strict=True)
+    ]
+
+    def beats(a: Match, b: Match) -> bool:  # a covers b and wins
+        if a is b or a.entry.category != b.entry.category:
+            return False
+        if not (a.start <= b.start and b.end <= a.end):
+            return False
+        if (a.start, a.end) != (b.start, b.end):
+            return True
+        return (-a.entry.weight, rank[id(a.entry)]) < (-b.entry.weight, rank[id(b.entry)])
+
+    expected = [m for m in ms if not any(beats(o, m) for o in ms)]
+    expected.sort(key=lambda m: (m.start, m.end, m.entry.category))
+    got = _dedupe(list(ms), rank)
+    if len(ms) < 2:
+        expected = ms
+    assert [(m.entry.source, m.start, m.end) for m in got] == [
+        (m.entry.source, m.start, m.end) for m in expected
+    ]

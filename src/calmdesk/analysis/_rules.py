@@ -350,26 +350,31 @@ _BY_POSITION = itemgetter(3, 4)  # Match.start, Match.end
 
 def _dedupe(ms: list[Match], rank: dict[int, int]) -> list[Match]:
     """Drop a match covered by a longer match of the same category, and exact duplicates (of
-    two entries matching the same tokens, the one of higher weight, then the earlier line)."""
+    two entries matching the same tokens, the one of higher weight, then the earlier line).
+    The result is sorted by position, then by category."""
     if len(ms) < 2:
         return ms
-    # Sorted by (category, start, longest first, strongest first, file order).
-    keys = [
-        (m.entry.category, m.start, m.start - m.end, -m.entry.weight, rank[id(m.entry)]) for m in ms
-    ]
+    groups: dict[str, list[Match]] = {}
+    for m in ms:
+        g = groups.get(m.entry.category)
+        if g is None:
+            groups[m.entry.category] = [m]
+        else:
+            g.append(m)
     keep: list[Match] = []
-    last: Match | None = None
-    for i in sorted(range(len(ms)), key=keys.__getitem__):
-        m = ms[i]
-        if (
-            last is not None
-            and last.entry.category == m.entry.category
-            and last.start <= m.start
-            and m.end <= last.end
-        ):
+    for cat in sorted(groups):
+        g = groups[cat]
+        if len(g) == 1:
+            keep.append(g[0])
             continue
-        keep.append(m)
-        last = m
+        # By start, longest first, strongest first, file order; a match ending inside the
+        # last kept one (which starts no later) is covered.
+        g.sort(key=lambda m: (m.start, m.start - m.end, -m.entry.weight, rank[id(m.entry)]))
+        end = -1
+        for m in g:
+            if m.end > end:
+                keep.append(m)
+                end = m.end
     keep.sort(key=_BY_POSITION)
     return keep
 
