@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ def _bcms_variant_words(words: list[str], hint: str | None = None) -> tuple[str,
     # Future tense: fused "radiću" (Serbian) vs split "radit ću" (Croatian).  Only words
     # ending in a future ending can match either rule.
     ends = _FUTURE_ENDINGS
-    for i in [i for i, w in enumerate(words) if w.endswith(ends)]:
+    for i in compress(range(len(words)), map(str.endswith, words, repeat(ends))):
         w = words[i]
         if _FUSED_FUTURE.match(w):
             sr += 1
