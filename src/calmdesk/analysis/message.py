@@ -39,7 +39,15 @@ from ._scoring import (
     shared_featurizer,
     sigmoid,
 )
-from ._text import Normalized, Token, normalize, safe_text, script_of, sentences, tokenize
+from ._text import (
+    Normalized,
+    Token,
+    normalize,
+    safe_text,
+    script_and_cyrillic,
+    sentences,
+    tokenize,
+)
 from ._types import (
     EMOTIONS,
     Complaint,
@@ -137,7 +145,6 @@ _ELONGATED = re.compile(r"(\w)\1{3,}")
 # start with a character class so the regex engine skips to the next ! ? ¡ at once.
 _EXCLAIM = re.compile(r"[!?¡](?:(?<=[!¡])[!¡]+|(?<=[?!])[?!]{2,})")
 _QUOTE = re.compile(r"(?:^|(?<=[\s(\[:]))[\"“„«»”]([^\"“”„«»\n]{1,300})[\"”“«»]")
-_CYRL_ANY = re.compile(r"[\u0400-\u04FF]")
 _CLAUSE_END = re.compile(r"[.!?;\n]|,\s+(?:but|ale|ali|a|אבל)\b")
 _PHRASE_END = re.compile(r"[.!?;,:\n]")
 
@@ -358,8 +365,8 @@ def prepare(text: str, *, lang: str | None = None, detect: bool = True) -> Prepa
     """
     text = safe_text(text if isinstance(text, str) else str(text))
     bounded, ranges, truncated = _bound(text)
-    script = script_of(bounded)
-    translit = script == "Cyrl" or (not bounded.isascii() and _CYRL_ANY.search(bounded) is not None)
+    script, cyrillic = script_and_cyrillic(bounded)
+    translit = script == "Cyrl" or cyrillic
     norm = normalize(bounded, translit=translit)
     tokens = tokenize(norm.text)
     words = [t.text for t in tokens]
