@@ -86,11 +86,30 @@ def count_words(code: str, texts: Iterable[str]) -> Counter[str]:
     return counts
 
 
+COMMON_FORMS = 300  # forms listed in common.txt
+
+
+def write_common(code: str, counts: Counter[str], n: int) -> Path:
+    """``lang/<code>/common.txt``: the ``n`` most frequent forms, most frequent first.  The
+    matcher indexes a pattern by its first token none of whose words is listed (a pattern
+    anchored on "i" or "nie" would be tried at every "i" or "nie" of every message)."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    common = [w for w, _ in ranked if not w.isdigit()][:n]
+    out = LANG_DIR / code / "common.txt"
+    head = (
+        f"# The {len(common)} most frequent word forms of the open training rows and our support"
+        " corpus, most frequent first\n# (scripts/build_wordlists.py; see _rules.Lexicon).\n"
+    )
+    out.write_text(head + "\n".join(common) + "\n", encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--datasets", type=Path, default=DATASETS)
     ap.add_argument("--only", action="append", choices=sorted(SOURCES))
+    ap.add_argument("--common", type=int, default=COMMON_FORMS)
     a = ap.parse_args(argv)
     for code in a.only or sorted(SOURCES):
         counts = count_words(code, _texts(code, a.datasets))
@@ -105,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{out.relative_to(ROOT)}: {len(words):,} forms (seen >= {a.min_count} times "
               f"in open data, or in our corpus) of {len(counts):,}, "
               f"{out.stat().st_size / 1024:.0f} KiB")  # fmt: skip
+        common = write_common(code, counts, a.common)
+        print(f"{common.relative_to(ROOT)}: the {a.common} most frequent forms")
     return 0
 
 

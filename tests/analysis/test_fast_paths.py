@@ -9,17 +9,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from calmdesk.analysis import analyze_many, analyze_message, lat_to_cyr
 from calmdesk.analysis._scoring import TokenRowTable
-from calmdesk.analysis._text import normalize, sentences, tokenize
+from calmdesk.analysis._text import _map_char, normalize, script_and_cyrillic, sentences, tokenize
 from calmdesk.analysis.message import (
     _ELONGATED,
     _EXCLAIM,
+    _dense_features,
     _elongated,
     _featurizer,
     _joint,
@@ -119,3 +121,62 @@ def test_elongated_runs() -> None:
     assert _elongated("soooo bad") == 1
     assert _elongated("!!!! aaa") == 0
     assert _elongated("noooo and yeeees") == 2
+
+
+# Letters of every script the engine reads, with the characters whose normalisation is not
+# their lower case: capital sigma (final form), sharp s, a ligature, an ellipsis, niqqud, a bidi
+# mark, a typographic apostrophe, Serbian Cyrillic letters that become two Latin ones.
+_SCRIPTS = "aZłŁčĆßﬁΣσ…'’ЉљЖжшאבשׁ\u05b0\u200f 1!?.\n"
+
+
+def _normalize_by_table(text: str, translit: bool) -> str:
+    """What ``normalize`` gave before its ``str.lower()`` shortcut: the translate table."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_map_char(c, translit) for c in text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_SCRIPTS, max_size=40), st.booleans())
+def test_normalizing_by_lower_case_gives_the_table_s_text(text: str, translit: bool) -> None:
+    if not unicodedata.is_normalized("NFC", text):
+        return  # the slow path, which normalises clusters
+    assert normalize(text, translit=translit).text == _normalize_by_table(text, translit)
+
+
+def _old_script(text: str) -> tuple[str, bool]:
+    """``script_of`` and the Cyrillic check as prepare() made them before (three scans)."""
+    latn = re.compile(r"[A-Za-z\u00C0-\u024F]")
+    cyrl = re.compile(r"[\u0400-\u04FF]")
+    hebr = re.compile(r"[\u05D0-\u05EA\uFB1D-\uFB4F]")
+    has_cyr = not text.isascii() and cyrl.search(text) is not None
+    if text.isascii():
+        return ("Latn" if re.search("[A-Za-z]", text) else "Zyyy"), has_cyr
+    sample = text[:4000]
+    counts = {
+        "Latn": len(latn.findall(sample)),
+        "Cyrl": len(cyrl.findall(sample)),
+        "Hebr": len(hebr.findall(sample)),
+    }
+    best = max(counts, key=lambda k: counts[k])
+    return (best if counts[best] > 0 else "Zyyy"), has_cyr
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_SCRIPTS, max_size=40), st.integers(0, 2))
+@example("Жאבש", 0)  # Cyrillic first, more Hebrew, no Latin
+@example("אЖжш", 0)  # Hebrew first, more Cyrillic
+@example("шЖ aZł", 0)
+@example("", 1)
+def test_the_script_scan_agrees_with_counting_letters(text: str, pad: int) -> None:
+    # ``pad`` pushes part of the text past the 4,000 characters the script is judged on.
+    text = text + " " * (4000 * pad) + text[: len(text) // 2]
+    assert script_and_cyrillic(text) == _old_script(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aBcDEFgh ŁóŹ12!.\n", max_size=60))
+def test_the_capitals_share_skips_only_texts_without_words_in_capitals(text: str) -> None:
+    words = re.findall(r"[^\W\d_]{2,}", text[:5000])
+    share = sum(map(str.isupper, words)) / len(words) if len(words) >= 3 else 0.0
+    assert _dense_features(text, [], "en")[0].get("style:caps", 0.0) == share

@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from ._scoring import Features, LinearModel
 from ._text import Token, normalize, script_of, tokenize
@@ -106,7 +105,7 @@ def _bcms_variant_words(words: list[str], hint: str | None = None) -> tuple[str,
     # Future tense: fused "radiću" (Serbian) vs split "radit ću" (Croatian).  Only words
     # ending in a future ending can match either rule.
     ends = _FUTURE_ENDINGS
-    for i in [i for i, w in enumerate(words) if w.endswith(ends)]:
+    for i in compress(range(len(words)), map(str.endswith, words, repeat(ends))):
         w = words[i]
         if _FUSED_FUTURE.match(w):
             sr += 1
@@ -144,10 +143,12 @@ def _latin_group(feats: Features | None, logits: Any = None) -> tuple[str, float
         z = m.logits(feats)
     else:
         z = logits
-    z = z - np.max(z)
-    p = np.exp(z) / np.sum(np.exp(z))
-    i = int(np.argmax(p))
-    return m.heads[i].removeprefix("lang_"), float(p[i])
+    # A softmax over three scores: plain floats cost less than numpy's calls here.
+    zs = [float(v) for v in z]
+    top = max(zs)
+    ex = [math.exp(v - top) for v in zs]
+    i = ex.index(max(ex))
+    return m.heads[i].removeprefix("lang_"), ex[i] / sum(ex)
 
 
 def detect_language_tokens(

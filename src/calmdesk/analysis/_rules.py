@@ -86,15 +86,15 @@ _new_match = tuple.__new__
 @dataclass(frozen=True, slots=True, eq=False)
 class _Cand:
     entry: Entry
-    off: int  # index of the anchor (first non-wildcard) token in the pattern
+    off: int  # index of the anchor token in the pattern (see _anchor_index)
     length: int
     # (offset from anchor, kind, value) of the pattern's other tokens: kind 0 exact (value: the
     # word), 1 stem (the stem), 2 alternatives (a pair: frozenset of words, tuple of stems);
     # wildcards ("_") need no check beyond the pattern fitting in the text.
     checks: tuple[tuple[int, int, Any], ...]
-    # The nearest later pattern token whose alternatives are all exact words: its offset from
-    # the anchor and its words (the candidate is found through that word: most candidates
-    # never get checked), or (0, ()) when there is none.
+    # A pattern token other than the anchor whose alternatives are all exact words (see
+    # _key_token): its offset from the anchor and its words (the candidate is found through
+    # that word: most candidates never get checked), or (0, ()) when there is none.
     key_rel: int
     keys: tuple[str, ...]
     rest: tuple[tuple[int, int, Any], ...]  # ``checks`` without the one of ``keys``
@@ -116,6 +116,34 @@ def _exact_alternatives(token: str) -> tuple[str, ...]:
     return () if any(a == "_" or a.endswith("*") for a in alts) else alts
 
 
+def _rare(token: str, common: frozenset[str]) -> bool:
+    """No alternative of the pattern token is a common word or a stem of under four letters."""
+    return all((len(a) > 4 if a.endswith("*") else a not in common) for a in token.split("|"))
+
+
+def _anchor_index(pattern: tuple[str, ...], common: frozenset[str]) -> int:
+    """The token a pattern is indexed by: the first rare one (see :func:`_rare`), else the
+    first that is not a wildcard."""
+    tokens = [i for i, t in enumerate(pattern) if t != "_"]
+    return next((i for i in tokens if _rare(pattern[i], common)), tokens[0])
+
+
+def _key_token(
+    pattern: tuple[str, ...], off: int, common: frozenset[str]
+) -> tuple[int, tuple[str, ...]]:
+    """The pattern token, other than the anchor, whose alternatives are all exact words and
+    that rules out most candidates: rare before common, then the nearest to the anchor (later
+    before earlier).  Its offset from the anchor and its words, or ``(0, ())``."""
+    best: tuple[tuple[bool, int, bool], int, tuple[str, ...]] | None = None
+    for j, t in enumerate(pattern):
+        keys = _exact_alternatives(t) if j != off else ()
+        if keys:
+            rank = (not _rare(t, common), abs(j - off), j < off)
+            if best is None or rank < best[0]:
+                best = (rank, j - off, keys)
+    return (0, ()) if best is None else (best[1], best[2])
+
+
 # (single-token candidates, ((offset, {word there: candidates}), ...), the other candidates)
 _Keyed = tuple[tuple[int, dict[str, tuple[_Cand, ...]]], ...]
 _Anchor = tuple[tuple[_Cand, ...], _Keyed, tuple[_Cand, ...]]
@@ -129,9 +157,19 @@ class Lexicon:
     """Token-pattern matcher over many entries (indexed by the first pattern token)."""
 
     def __init__(
-        self, entries: Iterable[Entry], hebrew_prefixes: bool = False, fold: bool = False
+        self,
+        entries: Iterable[Entry],
+        hebrew_prefixes: bool = False,
+        fold: bool = False,
+        common: Iterable[str] = (),
     ) -> None:
+        """``common``: the language's most frequent word forms (the pack's ``common.txt``).  A
+        pattern is indexed by its first token none of whose words is common, so that "i want
+        to kill myself" is tried where "kill" appears, not at every "i"; the matches are the
+        same whichever token a pattern is indexed by."""
         self.fold = fold
+        frequent = frozenset(_fold_pat(w) if fold else w for w in common)
+        self._frequent = frequent
         if fold:
             entries = [
                 Entry(tuple(_fold_pat(p) for p in e.pattern), e.category, e.weight, e.source)
@@ -143,17 +181,11 @@ class Lexicon:
         self._stem: dict[str, list[_Cand]] = {}
         lens: set[int] = set()
         for e in self.entries:
-            off = next(i for i, t in enumerate(e.pattern) if t != "_")
+            off = _anchor_index(e.pattern, frequent)
             checks = tuple(
                 _check(j - off, t) for j, t in enumerate(e.pattern) if j != off and t != "_"
             )
-            key_rel = 0
-            keys: tuple[str, ...] = ()
-            for j in range(off + 1, len(e.pattern)):
-                keys = _exact_alternatives(e.pattern[j])
-                if keys:
-                    key_rel = j - off
-                    break
+            key_rel, keys = _key_token(e.pattern, off, frequent)
             rest = tuple(c for c in checks if c[0] != key_rel) if keys else checks
             cand = _Cand(e, off, len(e.pattern), checks, key_rel, keys, rest)
             for first in dict.fromkeys(e.pattern[off].split("|")):
@@ -277,6 +309,8 @@ class Lexicon:
             todo: tuple[_Cand, ...] = others
             for rel, table in keyed:
                 j = i + rel
+                if j < 0:
+                    continue
                 if j >= n:
                     break
                 wj = words[j]
@@ -316,26 +350,31 @@ _BY_POSITION = itemgetter(3, 4)  # Match.start, Match.end
 
 def _dedupe(ms: list[Match], rank: dict[int, int]) -> list[Match]:
     """Drop a match covered by a longer match of the same category, and exact duplicates (of
-    two entries matching the same tokens, the one of higher weight, then the earlier line)."""
+    two entries matching the same tokens, the one of higher weight, then the earlier line).
+    The result is sorted by position, then by category."""
     if len(ms) < 2:
         return ms
-    # Sorted by (category, start, longest first, strongest first, file order).
-    keys = [
-        (m.entry.category, m.start, m.start - m.end, -m.entry.weight, rank[id(m.entry)]) for m in ms
-    ]
+    groups: dict[str, list[Match]] = {}
+    for m in ms:
+        g = groups.get(m.entry.category)
+        if g is None:
+            groups[m.entry.category] = [m]
+        else:
+            g.append(m)
     keep: list[Match] = []
-    last: Match | None = None
-    for i in sorted(range(len(ms)), key=keys.__getitem__):
-        m = ms[i]
-        if (
-            last is not None
-            and last.entry.category == m.entry.category
-            and last.start <= m.start
-            and m.end <= last.end
-        ):
+    for cat in sorted(groups):
+        g = groups[cat]
+        if len(g) == 1:
+            keep.append(g[0])
             continue
-        keep.append(m)
-        last = m
+        # By start, longest first, strongest first, file order; a match ending inside the
+        # last kept one (which starts no later) is covered.
+        g.sort(key=lambda m: (m.start, m.start - m.end, -m.entry.weight, rank[id(m.entry)]))
+        end = -1
+        for m in g:
+            if m.end > end:
+                keep.append(m)
+                end = m.end
     keep.sort(key=_BY_POSITION)
     return keep
 
@@ -577,6 +616,14 @@ def _hash_dir(root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _read_list(path: Path) -> list[str]:
+    """The words of a one-word-per-line file (``#`` comments), or none when it is missing."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [w.strip() for w in lines if w.strip() and not w.startswith("#")]
+
+
 @lru_cache(maxsize=8)
 def load_pack(code: str) -> Pack:
     """Load (once per process) the pack ``code`` (en, pl, sr, he)."""
@@ -593,6 +640,7 @@ def load_pack(code: str) -> Pack:
         entries,
         hebrew_prefixes=bool(config.get("hebrew_prefixes", False)),
         fold=bool(config.get("fold_diacritics", False)),
+        common=_read_list(root / "common.txt"),
     )
     negs = frozenset(tuple(lex.forms_of(t)[0] for t in w.split()) for w in negations)
     version = f"{config.get('version', '0')}+{_hash_dir(root)}"

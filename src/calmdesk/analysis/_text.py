@@ -127,6 +127,11 @@ _KNOWN: set[str] = set()
 _KNOWN_TR: set[str] = set()
 _IRREGULAR: set[str] = set()
 _IRREGULAR_TR: set[str] = set()
+# Known characters whose mapping is their ``str.lower()`` (most letters, digits, marks): a text
+# made only of them is normalised by ``text.lower()``, which is much faster than ``translate``
+# on non-Latin-1 text.  Capital sigma is left out: ``str.lower()`` gives it a final form.
+_SIMPLE: set[str] = set()
+_SIMPLE_TR: set[str] = set()
 
 
 def _map_char(ch: str, translit: bool) -> str:
@@ -206,9 +211,9 @@ def normalize(text: str, *, translit: bool = False) -> Normalized:
     if not unicodedata.is_normalized("NFC", _surrogate_free(text)):
         return _normalize_clusters(text, translit)
     if translit:
-        table, known, irregular = _TABLE_TR, _KNOWN_TR, _IRREGULAR_TR
+        table, known, irregular, simple = _TABLE_TR, _KNOWN_TR, _IRREGULAR_TR, _SIMPLE_TR
     else:
-        table, known, irregular = _TABLE, _KNOWN, _IRREGULAR
+        table, known, irregular, simple = _TABLE, _KNOWN, _IRREGULAR, _SIMPLE
     chars = set(src)
     if not known.issuperset(chars):
         for ch in chars.difference(known):
@@ -216,7 +221,11 @@ def normalize(text: str, *, translit: bool = False) -> Normalized:
             table[ord(ch)] = mapped
             if len(mapped) != 1:
                 irregular.add(ch)
+            elif mapped == ch.lower() and ch != "\u03a3":
+                simple.add(ch)
             known.add(ch)
+    if simple.issuperset(chars):
+        return Normalized(text, src.lower(), None)
     out = src.translate(table)
     odd = chars.intersection(irregular)
     if not odd:
@@ -283,28 +292,39 @@ _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _LATN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _CYRL = re.compile(r"[\u0400-\u04FF]")
 _HEBR = re.compile(r"[\u05D0-\u05EA\uFB1D-\uFB4F]")
+_CYRL_HEBR = re.compile(r"[\u0400-\u04FF\u05D0-\u05EA\uFB1D-\uFB4F]")
+_LATN_CYRL = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF]")
+_LATN_HEBR = re.compile(r"[A-Za-z\u00C0-\u024F\u05D0-\u05EA\uFB1D-\uFB4F]")
 
 
 def script_of(text: str) -> str:
     """Dominant script of the letters in ``text``: Latn, Cyrl, Hebr, or Zyyy (none)."""
+    return script_and_cyrillic(text)[0]
+
+
+def script_and_cyrillic(text: str) -> tuple[str, bool]:
+    """:func:`script_of` and whether ``text`` has a Cyrillic letter (anywhere in it)."""
     if text.isascii():
-        return "Latn" if _ASCII_LETTER.search(text) else "Zyyy"
+        return ("Latn" if _ASCII_LETTER.search(text) else "Zyyy"), False
     sample = text[:4000]
-    cyr, heb = _CYRL.search(sample), _HEBR.search(sample)
-    if not (cyr and heb):
-        # At most one non-Latin script: three searches decide without counting.
-        other = "Cyrl" if cyr else ("Hebr" if heb else "")
-        if not _LATN.search(sample):
-            return other or "Zyyy"
-        if not other:
-            return "Latn"
+    # One scan for the non-Latin scripts; a text with one script needs one more at most.
+    other = _CYRL_HEBR.search(sample)
+    if other is None:
+        cyr = len(text) > 4000 and _CYRL.search(text, 4000) is not None
+        return ("Latn" if _LATN.search(sample) else "Zyyy"), cyr
+    if other.group() >= "\u05d0":  # Hebrew first
+        if _LATN_CYRL.search(sample) is None:
+            return "Hebr", len(text) > 4000 and _CYRL.search(text, 4000) is not None
+    elif _LATN_HEBR.search(sample) is None:  # Cyrillic first, and alone
+        return "Cyrl", True
     counts = {
         "Latn": len(_LATN.findall(sample)),
         "Cyrl": len(_CYRL.findall(sample)),
         "Hebr": len(_HEBR.findall(sample)),
     }
     best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] > 0 else "Zyyy"
+    has_cyr = counts["Cyrl"] > 0 or (len(text) > 4000 and _CYRL.search(text, 4000) is not None)
+    return (best if counts[best] > 0 else "Zyyy"), has_cyr
 
 
 class Token(NamedTuple):

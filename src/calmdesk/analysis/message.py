@@ -39,7 +39,15 @@ from ._scoring import (
     shared_featurizer,
     sigmoid,
 )
-from ._text import Normalized, Token, normalize, safe_text, script_of, sentences, tokenize
+from ._text import (
+    Normalized,
+    Token,
+    normalize,
+    safe_text,
+    script_and_cyrillic,
+    sentences,
+    tokenize,
+)
 from ._types import (
     EMOTIONS,
     Complaint,
@@ -131,12 +139,12 @@ _PAIR_CATS = frozenset(c for pair in CRISIS_PAIRS for c in pair)
 _CRISIS_CATS = frozenset({*CRISIS_KINDS, "idiom", *_PAIR_CATS})
 _WORDS2 = re.compile(r"[^\W\d_]{2,}")
 _WORDS2_ASCII = re.compile(r"[A-Za-z][A-Za-z]+")
+_UPPER2_ASCII = re.compile(r"[A-Z][A-Z]")
 _ELONGATED = re.compile(r"(\w)\1{3,}")
 # Two or more of ! ¡, or three or more of ? ! in a row (``[!¡]{2,}|[?!]{3,}``), written to
 # start with a character class so the regex engine skips to the next ! ? ¡ at once.
 _EXCLAIM = re.compile(r"[!?¡](?:(?<=[!¡])[!¡]+|(?<=[?!])[?!]{2,})")
 _QUOTE = re.compile(r"(?:^|(?<=[\s(\[:]))[\"“„«»”]([^\"“”„«»\n]{1,300})[\"”“«»]")
-_CYRL_ANY = re.compile(r"[\u0400-\u04FF]")
 _CLAUSE_END = re.compile(r"[.!?;\n]|,\s+(?:but|ale|ali|a|אבל)\b")
 _PHRASE_END = re.compile(r"[.!?;,:\n]")
 
@@ -162,6 +170,7 @@ class Prepared:
         "norm",
         "original",
         "pack",
+        "quotes",
         "ranges",
         "script",
         "text",
@@ -204,6 +213,7 @@ class Prepared:
         self.exclaims: list[tuple[int, int]] | None = None  # _EXCLAIM spans in ``text``
         self.cats: frozenset[str] = frozenset(m.entry.category for m in matches)
         self._spans: dict[tuple[int, int], Span] = {}
+        self.quotes: list[tuple[int, int]] | None = None  # see _quotes
         self._offs: list[int] | None = None
 
     @property
@@ -312,10 +322,15 @@ def _dense_features(
     # Shouting: share of words (2+ letters) written in capitals.  Word-based, so Serbian
     # Cyrillic and Latin (lj/љ) give the same value.
     head = text[:5000]
-    # ``[^\W\d_]`` is ``[A-Za-z]`` on ASCII text, where a class-first pattern scans faster.
-    words = (_WORDS2_ASCII if head.isascii() else _WORDS2).findall(head)
-    if len(words) >= 3:
-        d["style:caps"] = sum(map(str.isupper, words)) / len(words)
+    ascii_head = head.isascii()
+    if _UPPER2_ASCII.search(head) is None if ascii_head else head.lower() == head:
+        # No two capitals in a row (ASCII) or no capital at all: no word is in capitals.
+        d["style:caps"] = 0.0
+    else:
+        # ``[^\W\d_]`` is ``[A-Za-z]`` on ASCII text, where a class-first pattern scans faster.
+        words = (_WORDS2_ASCII if ascii_head else _WORDS2).findall(head)
+        if len(words) >= 3:
+            d["style:caps"] = sum(map(str.isupper, words)) / len(words)
     bangs = text.count("!")
     qs = text.count("?")
     # _EXCLAIM needs two or more of ! ¡ ? in a row: skip the scan when the text has fewer.
@@ -350,8 +365,8 @@ def prepare(text: str, *, lang: str | None = None, detect: bool = True) -> Prepa
     """
     text = safe_text(text if isinstance(text, str) else str(text))
     bounded, ranges, truncated = _bound(text)
-    script = script_of(bounded)
-    translit = script == "Cyrl" or (not bounded.isascii() and _CYRL_ANY.search(bounded) is not None)
+    script, cyrillic = script_and_cyrillic(bounded)
+    translit = script == "Cyrl" or cyrillic
     norm = normalize(bounded, translit=translit)
     tokens = tokenize(norm.text)
     words = [t.text for t in tokens]
@@ -528,7 +543,7 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
         if cat not in _EMOTION_CATS or cat in found:
             continue
         if quotes is None:
-            quotes = _quoted_ranges(p.norm.text)
+            quotes = _quotes(p)
         if _in_quotes(m, quotes) or _negated(p, m):
             continue
         if cat in _POSITIVE_EMOTIONS and _in_quotes(m, ironic):
@@ -539,7 +554,7 @@ def _lexicon_emotions(p: Prepared) -> frozenset[str]:
 
 def _sarcastic(p: Prepared) -> bool:
     """An unambiguous sarcasm phrase of the pack, outside quotation marks."""
-    quotes = _quoted_ranges(p.norm.text)
+    quotes = _quotes(p)
     return any(m.entry.category == "sarcasm" and not _in_quotes(m, quotes) for m in p.matches)
 
 
@@ -631,6 +646,13 @@ def in_calm_form(p: Prepared, upset: float) -> bool:
 def _in_quotes(m: Match, quotes: list[tuple[int, int]]) -> bool:
     """The match lies inside a quotation (someone else's words, not the client's)."""
     return any(a <= m.start and m.end <= b for a, b in quotes)
+
+
+def _quotes(p: Prepared) -> list[tuple[int, int]]:
+    """:func:`_quoted_ranges` of the message (found once: several rules ask)."""
+    if p.quotes is None:
+        p.quotes = _quoted_ranges(p.norm.text)
+    return p.quotes
 
 
 def _quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -836,7 +858,7 @@ def _in_phrase(p: Prepared, category: str, lo: int, hi: int) -> bool:
 
 def _meant(p: Prepared, categories: frozenset[str]) -> Iterator[Match]:
     """The matches of ``categories`` that the client says: not negated, not in quotes."""
-    quotes = _quoted_ranges(p.norm.text)
+    quotes = _quotes(p)
     for m in p.matches:
         if m.entry.category in categories and not _in_quotes(m, quotes) and not _negated(p, m):
             yield m
@@ -944,7 +966,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
         return ()
     crisis = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
     idioms = [m for m in crisis if m.entry.category == "idiom"]
-    quotes = _quoted_ranges(p.norm.text)
+    quotes = _quotes(p)
     kept: list[Match] = []
     for m in crisis:
         if m.entry.category == "idiom":
