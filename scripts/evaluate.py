@@ -26,10 +26,9 @@ calmdesk developers; Serbian also read transliterated to Cyrillic.  Per language
 messages that get a negative-emotion label or a negative sentiment (false alarms), and the
 recall of the upset messages (any negative-emotion label; the emotion the line names); and the
 share of calm messages called hostile.  Then the complaint and hostility checks on the held-back
-rows of our corpora, and the crisis check on ``crisis_design_*.tsv``, ``crisis_design2_*.tsv``,
-``crisis_design3_*.tsv`` and ``crisis_holdout_*.tsv`` (our self-harm, violence and hard "none"
-messages; each set written blind, the held-out one never tuned on): recall per kind and the
-false-alarm rate.
+rows of our corpora, and the crisis check on ``crisis_design_*.tsv`` to ``crisis_design4_*.tsv``
+and ``crisis_holdout_*.tsv`` (our self-harm, violence and hard "none" messages; each set
+written blind, the held-out one never tuned on): recall per kind and the false-alarm rate.
 """
 
 from __future__ import annotations
@@ -685,17 +684,19 @@ CRISIS_SETS = (
     ("design", "crisis_design_"),
     ("design 2", "crisis_design2_"),
     ("design 3", "crisis_design3_"),
+    ("design 4", "crisis_design4_"),
     ("held-out", "crisis_holdout_"),
 )
 
 
 def crisis_check(fixtures: Path = FIXTURES) -> list[Row]:
-    """Per language, four crisis sets of 120 messages, each written blind by hands that had
+    """Per language, five crisis sets of 120 messages, each written blind by hands that had
     not seen the packs: ``crisis_design_<code>.tsv`` (read once as a held-out set in the
     seventh session, since then tuned on), ``crisis_design2_<code>.tsv`` (the seventh
     session's held-out set, tuned on since the eighth), ``crisis_design3_<code>.tsv`` (the
-    eighth session's held-out set, tuned on since the ninth) and ``crisis_holdout_<code>.tsv``
-    (written in the ninth session: never tuned on).  Serbian as written, half in Cyrillic."""
+    eighth session's, tuned on since the ninth), ``crisis_design4_<code>.tsv`` (the ninth
+    session's, tuned on since the tenth) and ``crisis_holdout_<code>.tsv`` (written in the
+    tenth session: never tuned on).  Serbian as written, half in Cyrillic."""
     out: list[Row] = []
     for code in ("en", "pl", "sr", "he"):
         for part, prefix in CRISIS_SETS:

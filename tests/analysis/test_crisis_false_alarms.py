@@ -70,26 +70,27 @@ def test_no_crisis_signal_on_ordinary_support_messages(code: str) -> None:
 
 
 # (self-harm recall, violence recall, false-alarm rate) of the held-out set at its first
-# reading with the ninth session's packs (self-harm 19-24 of 40, violence 13-16 of 30, 1-4
-# false alarms of 50); on the session-start code it measured 17-21, 12-15 and 1-4.
+# reading with the tenth session's packs (self-harm 17-26 of 40, violence 14-20 of 30, 2-6
+# false alarms of 50); on the session-start packs it measured 16-23, 12-18 and 2-6.
 HELD_OUT_FLOOR = {
-    "en": (0.575, 0.5333, 0.08),
-    "pl": (0.575, 0.4333, 0.02),
-    "sr": (0.6, 0.5333, 0.02),
-    "he": (0.475, 0.4666, 0.06),
+    "en": (0.525, 0.6333, 0.12),
+    "pl": (0.575, 0.4666, 0.06),
+    "sr": (0.425, 0.5, 0.04),
+    "he": (0.65, 0.6666, 0.04),
 }
 DESIGN_SETS = (
     ("design", "crisis_design_"),
     ("design 2", "crisis_design2_"),
     ("design 3", "crisis_design3_"),
+    ("design 4", "crisis_design4_"),
 )
 
 
 @pytest.mark.parametrize("code", LANGS)
 def test_crisis_sets_keep_their_recall(code: str) -> None:
-    """The three design sets (tuned on) stay caught; the blind held-out set (never tuned on:
+    """The four design sets (tuned on) stay caught; the blind held-out set (never tuned on:
     do not add patterns for its lines) does not fall below what it measured when it was first
-    read with the ninth session's packs (HELD_OUT_FLOOR)."""
+    read with the tenth session's packs (HELD_OUT_FLOOR)."""
     for part, prefix in DESIGN_SETS:
         row = crisis_rows(part, read_crisis(FIXTURES / f"{prefix}{code}.tsv"))
         assert row["self_harm_recall"] >= 0.95 and row["violence_recall"] >= 0.95, row
