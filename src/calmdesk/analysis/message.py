@@ -477,8 +477,24 @@ def _negated(p: Prepared, m: Match) -> bool:
                     # "jeśli tego nie załatwicie podetnę sobie żyły": the negation belongs to
                     # the condition's verb, not to the threat after it.
                     continue
+                if _in_crisis_phrase(p, m, m.first - gap - k, m.first - gap):
+                    # "neću poživeti postaraću se za to": the negation is part of an earlier
+                    # crisis phrase ("I won't live that long"), not said of this one.
+                    continue
                 return True
     return False
+
+
+def _in_crisis_phrase(p: Prepared, m: Match, first: int, last: int) -> bool:
+    """Tokens ``[first, last)`` lie inside a crisis match (not a guard) that ends before
+    ``m`` begins."""
+    return any(
+        o.first <= first
+        and last <= o.last <= m.first
+        and o.entry.category in _CRISIS_CATS
+        and o.entry.category != "idiom"
+        for o in p.matches
+    )
 
 
 # Words a capitalised pronoun starts after a lower-case word without ending a sentence.
