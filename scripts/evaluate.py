@@ -748,7 +748,7 @@ def render_corpus_checks(markdown: bool) -> str:
             ),
             render_block(
                 "Crisis check - analyze_message(text).crisis on our crisis sets "
-                "(tests/analysis/fixtures/crisis_{design,design2,design3,holdout}_*.tsv; "
+                "(tests/analysis/fixtures/crisis_{design,design2,design3,design4,holdout}_*.tsv; "
                 "no floor from the issue)",
                 CRISIS_COLS,
                 crisis_check(),
