@@ -919,12 +919,22 @@ def _counted(p: Prepared, probs: dict[str, float], counts: bool | None = None) -
     return probs if counts else {**probs, "hostility": 0.0}
 
 
+_SENTENCE_MARK = re.compile(r"[.!]")
+
+
+def _one_sentence(p: Prepared, m: Match) -> bool:
+    """The guard ``m`` lies within one sentence: "I'm going to jump! The bridge ..." is no
+    "jump the ..." idiom (a full stop or "!" between its words ends it; no word holds one).
+    A question mark does not: some guards answer a question ("אתה גר ליד המשרד? גם אני")."""
+    return m.last - m.first < 2 or _SENTENCE_MARK.search(p.norm.text, m.start, m.end) is None
+
+
 def _in_idiom(p: Prepared, span: Span) -> bool:
     """``span`` (original offsets) lies inside an idiom match of the pack."""
     if "idiom" not in p.cats or span.end <= span.start:
         return False
     for m in p.matches:
-        if m.entry.category == "idiom":
+        if m.entry.category == "idiom" and _one_sentence(p, m):
             o = p.orig_span(m.start, m.end)
             if o.start <= span.start and span.end <= o.end:
                 return True
@@ -984,7 +994,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
     if p.cats.isdisjoint(_CRISIS_CATS):
         return ()
     crisis = [m for m in p.matches if m.entry.category in _CRISIS_CATS]
-    idioms = [m for m in crisis if m.entry.category == "idiom"]
+    idioms = [m for m in crisis if m.entry.category == "idiom" and _one_sentence(p, m)]
     quotes = _quotes(p)
     kept: list[Match] = []
     for m in crisis:
