@@ -70,12 +70,12 @@ def test_no_crisis_signal_on_ordinary_support_messages(code: str) -> None:
 
 
 # (self-harm recall, violence recall, false-alarm rate) of the held-out set at its first
-# reading with the tenth session's packs (self-harm 17-26 of 40, violence 14-20 of 30, 2-6
+# reading with the tenth session's packs (self-harm 18-26 of 40, violence 14-20 of 30, 2-6
 # false alarms of 50); on the session-start packs it measured 16-23, 12-18 and 2-6.
 HELD_OUT_FLOOR = {
     "en": (0.525, 0.6333, 0.12),
     "pl": (0.575, 0.4666, 0.06),
-    "sr": (0.425, 0.5, 0.04),
+    "sr": (0.45, 0.5, 0.04),
     "he": (0.65, 0.6666, 0.04),
 }
 DESIGN_SETS = (
