@@ -260,3 +260,27 @@ def test_a_capital_after_a_lower_case_word_ends_the_negated_sentence(text: str) 
 )
 def test_negations_of_the_threat_itself_still_negate(text: str) -> None:
     assert not analyze_message(text).crisis, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to jump! The bridge is two streets from my flat.",
+        "Do petka neću doživeti pobrinuću se za to sama",
+        "Neću dočekati proleće pobrinuću se za to večeras",
+    ],
+)
+def test_overlapping_signals_of_one_kind_are_one(text: str) -> None:
+    """A pair and a match inside it are one signal (the agent sees one alert, with all the
+    evidence), high when one of them is."""
+    signals = analyze_message(text).crisis
+    assert [c.kind for c in signals] == ["self_harm"], signals
+    assert signals[0].severity == "high"
+    assert len(signals[0].evidence) >= 2
+
+
+def test_signals_of_two_kinds_stay_apart() -> None:
+    kinds = [
+        c.kind for c in analyze_message("I will kill myself. And you, I will kill you.").crisis
+    ]
+    assert sorted(kinds) == ["self_harm", "violence"]

@@ -976,6 +976,26 @@ def _crisis_pairs(kept: list[Match]) -> tuple[list[_Group], list[Match]]:
     return groups, rest
 
 
+def _merged(items: list[_Group]) -> list[_Group]:
+    """Signals of one kind whose spans overlap become one ("I'm going to jump! The bridge": a
+    pair and a match inside it), high when one of them is; the others stay as they are."""
+    if len(items) < 2:
+        return items
+    out: list[tuple[list[Match], tuple[str, str], int]] = []
+    for g, (kind, severity) in sorted(
+        items, key=lambda it: (it[1][0], min(m.start for m in it[0]))
+    ):
+        start, end = min(m.start for m in g), max(m.end for m in g)
+        if out and out[-1][1][0] == kind and start < out[-1][2]:
+            prev, (_, before), prev_end = out[-1]
+            joined = prev + [m for m in g if m not in prev]
+            high = "high" in (severity, before)
+            out[-1] = (joined, (kind, "high" if high else "medium"), max(prev_end, end))
+        else:
+            out.append((list(g), (kind, severity), end))
+    return [(g, ks) for g, ks, _ in out]
+
+
 def _label(p: Prepared, m: Match) -> str:
     """The pattern a match is evidence of; for a line with alternatives (``a|b``), the words it
     matched."""
@@ -1032,7 +1052,7 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
             gkind, gend = kind, m.end
     out: list[CrisisSignal] = []
     span = p.orig_span
-    for g, (kind, severity) in [(g, _crisis_kind(g)) for g in groups] + pairs:
+    for g, (kind, severity) in _merged([(g, _crisis_kind(g)) for g in groups] + pairs):
         sp = span(min(m.start for m in g), max(m.end for m in g))
         target = _CRISIS_TARGET[kind]
         ev = tuple(
