@@ -154,7 +154,7 @@ def _fold_pat(p: str) -> str:
 
 
 class Lexicon:
-    """Token-pattern matcher over many entries (indexed by the first pattern token)."""
+    """Token-pattern matcher over many entries (each indexed by one rare token of its pattern)."""
 
     def __init__(
         self,

@@ -93,9 +93,9 @@ __all__ = [
 # 1.5.0: a negation inside an unpunctuated condition, or before an unpunctuated new sentence,
 # no longer cancels the threat after it; a crisis word mistyped by one slip is read as meant;
 # the fourth round of crisis phrasings.
-# 1.6.0: a negation inside an earlier crisis phrase does not cancel the next one; the fifth
-# round of crisis phrasings (the analyses of other messages are unchanged: the matcher's
-# faster index finds the same matches).
+# 1.6.0: a negation inside an earlier crisis phrase does not cancel the next one; an idiom
+# guard holds within one sentence; a pair and a crisis match overlapping it are one signal;
+# the fifth round of crisis phrasings (the matcher's faster index finds the same matches).
 ENGINE_VERSION = "1.6.0"
 MAX_CHARS = 20_000
 HEAD_CHARS = 15_000
