@@ -23,6 +23,7 @@ prefix letters ו ה ב ל מ ש כ.  ``pack.examples()`` reads ``examples.tsv``
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import tomllib
@@ -644,4 +645,16 @@ def load_pack(code: str) -> Pack:
     )
     negs = frozenset(tuple(lex.forms_of(t)[0] for t in w.split()) for w in negations)
     version = f"{config.get('version', '0')}+{_hash_dir(root)}"
-    return Pack(code, root, config, lex, version, negs)
+    pack = Pack(code, root, config, lex, version, negs)
+    _freeze_loaded()
+    return pack
+
+
+def _freeze_loaded() -> None:
+    """Move every object alive now into the collector's permanent generation (ADR 0028).
+
+    A pack is some 60,000 container objects that live as long as the process.  Without this,
+    each full collection walks all of them again: about 0.1 ms per analysed message, a tenth
+    of its cost.  Garbage is collected first, so that only live objects are frozen."""
+    gc.collect()
+    gc.freeze()
