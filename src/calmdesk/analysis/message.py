@@ -978,7 +978,8 @@ def _crisis_pairs(kept: list[Match]) -> tuple[list[_Group], list[Match]]:
 
 def _merged(items: list[_Group]) -> list[_Group]:
     """Signals of one kind whose spans overlap become one ("I'm going to jump! The bridge": a
-    pair and a match inside it), high when one of them is; the others stay as they are."""
+    pair and a match inside it; two overlapping matches), high when one of them is; the others
+    stay as they are."""
     if len(items) < 2:
         return items
     out: list[tuple[list[Match], tuple[str, str], int]] = []
@@ -1038,21 +1039,10 @@ def _crisis_in(p: Prepared) -> tuple[CrisisSignal, ...]:
             if CRISIS_KINDS[m.entry.category][0] == "self_harm"
             or not any(s.start < m.end and m.start < s.end and s.end >= m.end for s in selfharm)
         ]
-    # Overlapping matches of one kind become one signal spanning them all.
-    groups: list[list[Match]] = []
-    gkind = ""
-    gend = 0
-    for m in sorted(kept, key=lambda m: (CRISIS_KINDS[m.entry.category][0], m.start)):
-        kind = CRISIS_KINDS[m.entry.category][0]
-        if groups and gkind == kind and m.start < gend:
-            groups[-1].append(m)
-            gend = max(gend, m.end)
-        else:
-            groups.append([m])
-            gkind, gend = kind, m.end
+    # Overlapping matches (and pairs) of one kind become one signal spanning them all.
     out: list[CrisisSignal] = []
     span = p.orig_span
-    for g, (kind, severity) in _merged([(g, _crisis_kind(g)) for g in groups] + pairs):
+    for g, (kind, severity) in _merged([([m], _crisis_kind([m])) for m in kept] + pairs):
         sp = span(min(m.start for m in g), max(m.end for m in g))
         target = _CRISIS_TARGET[kind]
         ev = tuple(
